@@ -1,0 +1,1 @@
+"""The ``mskg`` command line: thin click commands, each calling one library function."""

@@ -1,0 +1,29 @@
+"""The ``mskg`` click group. Each feature module exports its commands; this module only assembles them."""
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+import click
+
+from .kb import build, stats, validate
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
+
+try:
+    __version__ = version("mskg")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0+unknown"
+
+
+@click.group(context_settings=CONTEXT_SETTINGS)
+@click.version_option(__version__, prog_name="mskg")
+def cli() -> None:
+    """mskg: a provenance-traced knowledge graph of sports-related back and elbow pain.
+
+    Information, not medical advice. In an emergency call 999.
+    """
+
+
+cli.add_command(build)
+cli.add_command(validate)
+cli.add_command(stats)

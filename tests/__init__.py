@@ -1,0 +1,1 @@
+"""mskg tests: unit, golden and property tests of the knowledge base."""
