@@ -54,7 +54,12 @@ def _en(text: str) -> Literal:
 
 
 def _decimal(value: Any) -> Literal:
-    return Literal(Decimal(str(value)), datatype=XSD.decimal)
+    """An xsd:decimal in canonical lexical form ("28.0", "0.04"), so every RDF syntax round-trips it unchanged."""
+    text = format(Decimal(str(value)), "f")
+    if "." not in text:
+        text += ".0"
+    whole, frac = text.split(".")
+    return Literal(f"{whole}.{frac.rstrip('0') or '0'}", datatype=XSD.decimal)
 
 
 def excerpt_iri(excerpt: Excerpt) -> URIRef:
