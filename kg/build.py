@@ -226,6 +226,8 @@ class _Builder:
                 self.add(s, MSKG.hasFeature, self.concept(fact["id"], feature, "ClinicalFinding"))
             for activity in fact.get("aggravated_by") or []:
                 self.add(s, MSKG.aggravatedBy, self.concept(fact["id"], activity, "Activity"))
+            for timeframe in fact.get("course") or []:
+                self.add(s, MSKG.typicalCourse, self.ref(fact["id"], timeframe, "timeframes"))
             self.evidence(s, fact.get("evidence") or [])
         for fact in self.facts["concepts"]:
             if (fact.get("features") or fact.get("aggravated_by")) and self.concept_roots[fact["id"]] != "Condition":

@@ -31,7 +31,9 @@ KEYS: dict[str, tuple[str, ...]] = {
     "sections": ("id", "heading"),
     "evidence_sources": ("id", "label", "definition", "evidence"),
     "urgency_levels": ("id", "rank", "label", "definition", "evidence", "interpretations"),
-    "concepts": ("id", "parent", "label", "alt", "definition", "sites", "features", "aggravated_by", "evidence"),
+    "concepts": (
+        "id", "parent", "label", "alt", "definition", "sites", "features", "aggravated_by", "course", "evidence",
+    ),
     "timeframes": ("id", "label", "value", "upper", "unit", "bound", "approximate", "vague", "evidence"),
     "actions": (
         "id", "type", "label", "definition", "timeframe", "activity", "first_line_for", "later_option_for",

@@ -329,3 +329,25 @@ def test_no_two_concepts_share_a_label_or_synonym(sparql):
     for c, label in rows:
         owners.setdefault(norm(label), set()).add(local(c))
     assert {k: v for k, v in owners.items() if len(v) > 1} == {}
+
+
+# ------------------------------------------------------------------ the ontology itself
+
+def test_every_ontology_term_has_a_label_and_a_definition(sparql):
+    rows = sparql("""SELECT ?term WHERE {
+        VALUES ?kind { owl:Class owl:ObjectProperty owl:DatatypeProperty }
+        ?term a ?kind . FILTER(STRSTARTS(STR(?term), STR(mskg:)))
+        FILTER NOT EXISTS { ?term skos:prefLabel ?l ; skos:definition ?d } }""")
+    assert rows == []
+
+
+def test_every_timeframe_is_attached_to_something(sparql):
+    rows = sparql("""SELECT ?tf WHERE { ?tf a mskg:Timeframe .
+        FILTER NOT EXISTS { ?x mskg:hasTimeframe|mskg:hasThresholdTimeframe|mskg:typicalCourse ?tf } }""")
+    assert rows == []
+
+
+def test_typical_course_of_mechanical_low_back_pain(sparql):
+    rows = sparql("""SELECT ?v ?unit ?quote WHERE { id:mechanical-low-back-pain mskg:typicalCourse ?tf .
+        ?tf time:numericDuration ?v ; time:unitType ?unit ; prov:wasDerivedFrom/oa:exact ?quote }""")
+    assert rows == [(Decimal(4), "http://www.w3.org/2006/time#unitWeek", "improves substantially within about 4 weeks")]
