@@ -1,0 +1,289 @@
+"""Views: turn triage and explanation records into text for people, JSON for scripts, DOT and Mermaid pictures."""
+from __future__ import annotations
+
+import json
+import textwrap
+from decimal import Decimal
+from typing import Any
+
+from ..queries.explain import Explanation, RuleReport
+from ..queries.triage import DISCLAIMER, Presentation, TriageResult
+
+KIND_NAMES = {"RedFlag": "red flag", "EscalationRule": "escalation rule", "SelfCareRule": "self-care rule"}
+
+
+def _number(value: Decimal | None) -> int | float | None:
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _reported(items) -> list[dict]:
+    return [{"input": r.input, "id": r.concept.id, "label": r.concept.label} for r in items]
+
+
+# ---------------------------------------------------------------------- JSON
+
+def presentation_dict(p: Presentation) -> dict[str, Any]:
+    return {"findings": _reported(p.findings), "absent": _reported(p.absent),
+            "duration_days": _number(p.duration_days), "trend": p.trend}
+
+
+def triage_dict(result: TriageResult) -> dict[str, Any]:
+    """The public JSON shape of ``mskg triage`` (documented in the README)."""
+    return {
+        **presentation_dict(result.presentation),
+        "urgency": {"id": result.urgency.id, "label": result.urgency.label, "rank": result.urgency.rank},
+        "training": result.training,
+        "flags": [
+            {"id": r.id, "label": r.label, "urgency": r.urgency.id, "kind": KIND_NAMES[r.kind],
+             "minimal_trigger_set": list(r.minimal_triggers),
+             "explanations": [e.as_dict() for e in result.explanations.get(r.id, [])]}
+            for r in result.flags
+        ],
+        "recommendations": [
+            {"id": rec.id, "label": rec.label, "urgency": rec.urgency.id, "timeframe": rec.timeframe,
+             "kind": rec.kind, "when": rec.when, "explanations": [e.as_dict() for e in rec.explanations]}
+            for rec in result.recommendations
+        ],
+        "not_asked": [{"id": i, "label": label} for i, label in result.not_asked],
+        "disclaimer": result.disclaimer,
+    }
+
+
+def report_dict(report: RuleReport, presentation: Presentation) -> dict[str, Any]:
+    """The JSON shape of ``mskg explain``."""
+    return {
+        **presentation_dict(presentation),
+        "rule": {"id": report.id, "label": report.label, "kind": KIND_NAMES.get(report.kind, report.kind),
+                 "urgency": report.urgency.id},
+        "fires": report.fires,
+        "minimal_trigger_set": list(report.minimal_triggers),
+        "explanations": [e.as_dict() for e in report.explanations],
+        "criteria": [{"met": c.met, "any_of": [{"id": f.id, "label": f.label, "status": f.status}
+                                                for f in c.findings]} for c in report.criteria],
+        "duration": report.duration,
+        "trend": report.trend,
+        "missing": report.missing,
+        "calls_for": [{"id": i, "label": label} for i, label in report.actions],
+        "raises_concern_for": [{"id": i, "label": label} for i, label in report.concerns],
+        "interpretations": [{"property": p, "note": n} for p, n in report.interpretations],
+        "disclaimer": DISCLAIMER,
+    }
+
+
+def to_json(data: dict[str, Any]) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False)
+
+
+# ---------------------------------------------------------------------- text
+
+def _wrap(text: str, indent: str, width: int = 100, hang: str = "") -> str:
+    return textwrap.fill(text, width=width, initial_indent=indent, subsequent_indent=indent + hang)
+
+
+def _quote_lines(explanation_sources, indent: str) -> list[str]:
+    lines = []
+    for s in explanation_sources:
+        lines += _wrap(f"“{s.quote}”", indent).splitlines()
+        lines.append(f"{indent}  — {s.section}, characters {s.start}–{s.end}")
+    return lines
+
+
+def explanation_tree(explanation: Explanation, inputs: dict[str, str]) -> list[str]:
+    """A path as an indented tree: each step with its label, type and its own quotes."""
+    lines: list[str] = []
+    seen: set[tuple[int, int]] = set()
+    for depth, node in enumerate(explanation.path):
+        pad = "   " * depth
+        head = f"{node.label} ({node.type})"
+        if depth == 0 and node.id in inputs and inputs[node.id].strip().casefold() != node.label.casefold():
+            head += f" — you reported “{inputs[node.id]}”"
+        if depth == 0:
+            lines.append(pad + head)
+        else:
+            lines.append(f"{pad[:-3]}└─ {explanation.edges[depth - 1]} → {head}")
+        fresh = [e for e in node.excerpts if (e.start, e.end) not in seen]
+        seen.update((e.start, e.end) for e in fresh)
+        lines += _quote_lines(fresh, pad + "      ")
+    return lines
+
+
+def triage_text(result: TriageResult) -> str:
+    """``mskg triage`` for people."""
+    p = result.presentation
+    inputs = {r.concept.id: r.input for r in p.findings}
+    out = [f"URGENCY: {result.urgency.label.upper()} — {result.urgency.definition}",
+           "TRAINING: " + ("STOP training now." if result.training == "stop"
+                           else "keep moving, with the modifications below.")]
+    out.append("")
+    out.append("You reported: " + "; ".join(
+        r.concept.label + ("" if r.input.strip().casefold() == r.concept.label.casefold() else f" (“{r.input}”)")
+        for r in p.findings))
+    if p.absent:
+        out.append("Not present: " + "; ".join(r.concept.label for r in p.absent))
+    if p.duration_days is not None or p.trend is not None:
+        bits = []
+        if p.duration_days is not None:
+            bits.append(f"for {_number(p.duration_days)} days")
+        if p.trend is not None:
+            bits.append(p.trend)
+        out.append("Symptoms: " + ", ".join(bits))
+    out.append("")
+    if result.flags:
+        out.append("What fires:")
+        for rule in result.flags:
+            out.append(f"  ● {rule.label}  [{KIND_NAMES[rule.kind]} → {rule.urgency.label}]")
+            because = ", ".join(_label(result, t) for t in rule.minimal_triggers)
+            out.append(f"      because you reported: {because}")
+            first = result.explanations[rule.id][0]
+            quote = next((s for s in first.sources if s in first.path[1].excerpts), first.sources[-1])
+            out.append(_wrap(f"“{quote.quote}”", "      "))
+            out.append(f"        — {quote.section}, characters {quote.start}–{quote.end}")
+    else:
+        out.append("No red flag or escalation rule fires for what you reported.")
+    now = [r for r in result.recommendations if r.kind == "now"]
+    later = [r for r in result.recommendations if r.kind == "safety-net"]
+    if now:
+        out.append("")
+        out.append("What to do (most urgent first):")
+        for i, rec in enumerate(now, 1):
+            timeframe = f" — {rec.timeframe}" if rec.timeframe else ""
+            out.append(f"  {i:>2}. {rec.label}{timeframe}  [{rec.urgency.label}]")
+    if later:
+        out.append("")
+        out.append("When to escalate (safety net):")
+        for rec in later:
+            out.append(f"   - {rec.label}  [{rec.urgency.label}]")
+            if rec.when:
+                out.append(f"       {rec.when}")
+    if result.not_asked:
+        out.append("")
+        out.append("Red-flag symptoms not yet asked about (check these; say --absent if you do not have them):")
+        out.append(_wrap("; ".join(label for _, label in result.not_asked), "   "))
+    out.append("")
+    if result.flags:
+        out.append(f"Why? Run: mskg explain {result.flags[0].id} with the same --finding options.")
+    out.append(DISCLAIMER)
+    return "\n".join(out)
+
+
+def _label(result: TriageResult, concept_id: str) -> str:
+    for r in result.presentation.findings:
+        if r.concept.id == concept_id:
+            return r.concept.label
+    return concept_id
+
+
+def report_text(report: RuleReport, presentation: Presentation, why_not: bool) -> str:
+    """``mskg explain`` for people: why a rule fires, or with ``why_not`` what is missing."""
+    inputs = {r.concept.id: r.input for r in presentation.findings}
+    kind = KIND_NAMES.get(report.kind, report.kind)
+    out = []
+    if report.fires:
+        out.append(f"“{report.label}” FIRES  [{kind} → {report.urgency.label}: {report.urgency.definition}]")
+        out.append("")
+        out.append("Why:")
+        for explanation in report.explanations:
+            if explanation.edges[-1] == "has threshold timeframe":
+                continue
+            out += ["  " + line for line in explanation_tree(explanation, inputs)]
+            out.append("")
+        for explanation in report.explanations:
+            if explanation.edges[-1] == "has threshold timeframe":
+                tf = explanation.path[-1]
+                out.append(f"Duration condition met ({tf.label}):")
+                out += _quote_lines(tf.excerpts, "      ")
+                out.append("")
+        labels = {f.id: f.label for c in report.criteria for f in c.findings}
+        labels.update({r.concept.id: r.concept.label for r in presentation.findings})
+        out.append("Minimal trigger set: " + ", ".join(labels.get(t, t) for t in report.minimal_triggers))
+    else:
+        out.append(f"“{report.label}” does NOT fire  [{kind}; it would set {report.urgency.label}]")
+        if not why_not:
+            out.append("Add --why-not to see what is missing.")
+    if why_not or not report.fires:
+        if report.missing:
+            out.append("")
+            out.append("What is missing for it to fire:")
+            out += [f"  - {m}" for m in report.missing]
+        if why_not:
+            out.append("")
+            out.append("Its conditions (all must hold; within each, any one finding):")
+            for i, c in enumerate(report.criteria, 1):
+                marks = "; ".join(f"{f.label} [{f.status}]" for f in c.findings)
+                out.append(_wrap(f"{i}. {'met' if c.met else 'NOT met'}: {marks}", "  ", 100, "   "))
+            if report.duration:
+                d = report.duration
+                out.append(f"  duration: at least {d['min_days']:g} days ({d['timeframe']}) — "
+                           + ("met" if d["ok"] else "NOT met"))
+            if report.trend:
+                t = report.trend
+                out.append(f"  trend: {' or '.join(t['required'])} — " + ("met" if t["ok"] else "NOT met"))
+    out.append("")
+    if report.actions:
+        out.append("It calls for: " + "; ".join(label for _, label in report.actions))
+    if report.concerns:
+        out.append("It raises concern for: " + "; ".join(label for _, label in report.concerns))
+    for prop, note in report.interpretations:
+        out.append(_wrap(f"Curator's interpretation ({prop}): {note}", "", 100))
+    out.append("")
+    out.append(DISCLAIMER)
+    return "\n".join(out)
+
+
+# ---------------------------------------------------------------------- pictures
+
+_COLOURS = {"red flag": "#f4a6a6", "escalation rule": "#f9d79b", "self-care rule": "#c9e7c3",
+            "urgency level": "#d9c9f0", "timeframe": "#e8e8e8"}
+
+
+def _subgraph(explanations: list[Explanation]):
+    nodes: dict[str, tuple[str, str]] = {}
+    edges: dict[tuple[str, str, str], None] = {}
+    for e in explanations:
+        for node in e.path:
+            nodes[node.id] = (node.label, node.type)
+        for (u, v), label in zip(zip(e.path, e.path[1:]), e.edges):
+            edges[(u.id, v.id, label)] = None
+    return nodes, list(edges)
+
+
+def _dot_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def explanation_dot(explanations: list[Explanation], title: str) -> str:
+    """The explanation subgraph in Graphviz DOT, nodes coloured by type and edges labelled."""
+    nodes, edges = _subgraph(explanations)
+    out = [f"// {DISCLAIMER}", "digraph explanation {", "  rankdir=LR;",
+           f'  label="{_dot_escape(title)}"; labelloc=t;', '  node [shape=box, style="rounded,filled", fillcolor="#dbe9f6"];']
+    for node_id, (label, kind) in nodes.items():
+        colour = _COLOURS.get(kind, "#dbe9f6")
+        out.append(f'  "{_dot_escape(node_id)}" [label="{_dot_escape(label)}\\n({_dot_escape(kind)})", fillcolor="{colour}"];')
+    for u, v, label in edges:
+        out.append(f'  "{_dot_escape(u)}" -> "{_dot_escape(v)}" [label="{_dot_escape(label)}"];')
+    out.append("}")
+    return "\n".join(out)
+
+
+def _mermaid_escape(text: str) -> str:
+    return text.replace('"', "#quot;")
+
+
+def explanation_mermaid(explanations: list[Explanation], title: str) -> str:
+    """The explanation subgraph as a Mermaid flowchart."""
+    nodes, edges = _subgraph(explanations)
+    ids = {node_id: f"n{i}" for i, node_id in enumerate(nodes)}
+    out = [f"%% {DISCLAIMER}", f"%% {title}", "flowchart LR"]
+    for node_id, (label, kind) in nodes.items():
+        out.append(f'  {ids[node_id]}["{_mermaid_escape(label)}<br/><i>{_mermaid_escape(kind)}</i>"]')
+    for u, v, label in edges:
+        out.append(f'  {ids[u]} -->|"{_mermaid_escape(label)}"| {ids[v]}')
+    for kind, colour in _COLOURS.items():
+        members = [ids[n] for n, (_, k) in nodes.items() if k == kind]
+        if members:
+            cls = kind.replace(" ", "_").replace("-", "_")
+            out.append(f"  classDef {cls} fill:{colour}")
+            out.append(f"  class {','.join(members)} {cls}")
+    return "\n".join(out)

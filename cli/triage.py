@@ -1,0 +1,130 @@
+"""Triage commands: ``mskg triage``, ``mskg explain``, ``mskg search``.
+
+Bad input (an unknown finding, an empty presentation, a bad duration or trend) exits 2 with a message
+on stderr naming the input and the closest matches, and prints nothing on stdout.
+"""
+from __future__ import annotations
+
+import json
+
+import click
+
+
+def _presentation_options(func):
+    options = [
+        click.option("--finding", "-f", "findings", multiple=True, metavar="TEXT",
+                     help="Something the person reports (repeatable): a finding or condition, by name, synonym, id or SNOMED CT code."),
+        click.option("--absent", "-a", "absent", multiple=True, metavar="TEXT",
+                     help="A finding asked about and not present (repeatable)."),
+        click.option("--duration", "-d", metavar="DURATION", help="How long symptoms have lasted: 48h, 3d, 6w."),
+        click.option("--trend", "-t", metavar="TREND", help="How symptoms are changing: improving, unchanged or worsening."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _bad_input(exc: Exception) -> None:
+    """Report bad input on stderr and exit 2 (nothing is printed on stdout)."""
+    from ..kg.resolve import ResolutionError
+
+    if isinstance(exc, ResolutionError):
+        lines = [f"mskg: {exc.reason}: {exc.text!r}"]
+        if exc.candidates:
+            lines.append("closest matches:")
+            lines += [f"  - {m.concept.label} ({m.concept.id}, {m.concept.type})" for m in exc.candidates]
+        else:
+            lines.append("no close match; try `mskg search WORD`.")
+        click.echo("\n".join(lines), err=True)
+    else:
+        click.echo(f"mskg: {exc}", err=True)
+    raise SystemExit(2)
+
+
+def _presentation(graph, findings, absent, duration, trend):
+    from ..kg.resolve import ResolutionError
+    from ..queries.triage import PresentationError, make_presentation
+
+    try:
+        return make_presentation(graph, findings, absent, duration, trend)
+    except (ResolutionError, PresentationError) as exc:
+        _bad_input(exc)
+
+
+@click.command()
+@_presentation_options
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def triage(findings, absent, duration, trend, fmt):
+    """How urgent is it, what to do, and why — from what a person reports.
+
+    Example: mskg triage --finding "saddle numbness" --format json
+    """
+    from ..kg.load import load_graph
+    from ..queries.triage import engine_for
+    from .render import to_json, triage_dict, triage_text
+
+    graph = load_graph()
+    presentation = _presentation(graph, findings, absent, duration, trend)
+    result = engine_for(graph).triage(presentation)
+    click.echo(to_json(triage_dict(result)) if fmt == "json" else triage_text(result))
+
+
+@click.command()
+@click.argument("target", metavar="FLAG_OR_ACTION")
+@_presentation_options
+@click.option("--why-not", is_flag=True, help="Show what is missing for the rule to fire (absent versus not asked).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "dot", "mermaid"]), default="text",
+              show_default=True)
+def explain(target, findings, absent, duration, trend, why_not, fmt):
+    """Why a red flag or rule fires (or, with --why-not, why it does not), down to the article's words.
+
+    FLAG_OR_ACTION is a rule or action id or label (e.g. rf-saddle-anaesthesia, consider-mri);
+    an action is explained through each rule that calls for it.
+    """
+    from ..kg.load import load_graph
+    from ..kg.resolve import ResolutionError
+    from ..queries.explain import rule_report
+    from .render import explanation_dot, explanation_mermaid, report_dict, report_text, to_json
+    from .targets import resolve_target
+
+    graph = load_graph()
+    try:
+        iri, rules = resolve_target(graph, target)
+    except ResolutionError as exc:
+        _bad_input(exc)
+    presentation = _presentation(graph, findings, absent, duration, trend)
+    action = None if iri in rules else iri
+    reports = [rule_report(graph, presentation, rule, action) for rule in rules]
+    if fmt == "json":
+        data = [report_dict(r, presentation) for r in reports]
+        click.echo(to_json(data[0] if len(data) == 1 else {"action": str(iri).rsplit("/", 1)[1], "rules": data}))
+    elif fmt in ("dot", "mermaid"):
+        explanations = [e for r in reports for e in r.explanations]
+        title = " / ".join(r.label for r in reports)
+        draw = explanation_dot if fmt == "dot" else explanation_mermaid
+        click.echo(draw(explanations, title))
+    else:
+        click.echo("\n\n".join(report_text(r, presentation, why_not) for r in reports))
+
+
+@click.command()
+@click.argument("text")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--limit", default=20, show_default=True, help="Most matches to list.")
+def search(text, fmt, limit):
+    """List concepts matching TEXT, with their labels, types and the wording that matched."""
+    from ..kg.load import load_graph
+    from ..kg.resolve import resolver_for
+
+    matches = resolver_for(load_graph()).search(text, limit)
+    if not matches:
+        click.echo(f"mskg: no concept matches {text!r}", err=True)
+        raise SystemExit(1)
+    if fmt == "json":
+        click.echo(json.dumps([{"id": m.concept.id, "label": m.concept.label, "type": m.concept.type,
+                                "matched": m.matched, "how": m.how} for m in matches], indent=2, ensure_ascii=False))
+        return
+    width = max(len(m.concept.label) for m in matches)
+    for m in matches:
+        via = "" if m.how == "label" else f"  (matched {m.how}: {m.matched})"
+        click.echo(f"{m.concept.label:<{width}}  {m.concept.type:<22} {m.concept.id}{via}")

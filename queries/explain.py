@@ -1,0 +1,366 @@
+"""The explainer: a networkx view of the knowledge graph and the paths that justify each triage answer.
+
+The view is a ``networkx.MultiDiGraph`` built once per process from the rdflib graph:
+
+- a node is an IRI, with attributes ``label`` (skos:prefLabel), ``type`` (a readable type such as
+  "red flag" or "symptom"), ``excerpts`` (the ``Excerpt`` records of its prov:wasDerivedFrom) and
+  ``interpretations`` (the curator's notes about it);
+- an edge ``u -> v`` with key = predicate IRI, and attributes ``label`` (the predicate's label) and
+  ``excerpts`` (the excerpts of the fact that asserts it). Every property with an ``owl:inverseOf`` in
+  the ontology also gets its inverse edge (``finding -triggers-> rule`` for ``rule -hasTrigger-> finding``).
+
+An explanation is a path from a reported finding to a flag, an urgency or an action, with every quote
+met on the way. A fired flag or recommendation without a path, or with a quote that is not verbatim in
+the article, raises ``ExplanationError``: it is a bug, never shown to a person as an answer.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+import networkx as nx
+from rdflib import OWL, PROV, RDF, RDFS, SKOS, Graph, Literal, URIRef
+
+from ..ontology.namespaces import ID, MSKG, NAMESPACES, OA
+
+if TYPE_CHECKING:
+    from .triage import Presentation, RuleResult, TriageResult
+
+Node = URIRef
+Edge = tuple[URIRef, URIRef, URIRef]  # (source, target, predicate)
+
+#: Labels for predicates from outside the mskg vocabulary.
+PREDICATE_LABELS = {RDFS.subClassOf: "is a kind of"}
+#: Predicates whose edges explanation paths may follow from a finding towards a rule.
+FINDING_TO_RULE = {RDFS.subClassOf, MSKG.triggers}
+#: rdf:type and provenance become node attributes, not edges.
+SKIPPED = {RDF.type, PROV.wasDerivedFrom, SKOS.exactMatch, SKOS.closeMatch, SKOS.broadMatch}
+
+
+class ExplanationError(RuntimeError):
+    """A fired flag or recommendation could not be justified by a path with verbatim quotes."""
+
+
+@dataclass(frozen=True)
+class Excerpt:
+    """A verbatim span of the article."""
+
+    quote: str
+    section: str
+    start: int
+    end: int
+
+    def as_dict(self) -> dict:
+        return {"quote": self.quote, "section": self.section, "start": self.start, "end": self.end}
+
+
+@dataclass(frozen=True)
+class PathNode:
+    """One step of a path: the node's id, label, type and its own excerpts."""
+
+    id: str
+    label: str
+    type: str
+    excerpts: tuple[Excerpt, ...] = ()
+    interpretations: tuple[tuple[str, str], ...] = ()  # (property label, note)
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """A path through the graph (nodes, and the edge labels between them) and every quote met on it."""
+
+    path: tuple[PathNode, ...]
+    edges: tuple[str, ...]
+    sources: tuple[Excerpt, ...]
+
+    def as_dict(self) -> dict:
+        return {
+            "path": [{"id": n.id, "label": n.label, "type": n.type} for n in self.path],
+            "edges": list(self.edges),
+            "sources": [s.as_dict() for s in self.sources],
+        }
+
+
+def _local(iri: object) -> str:
+    text = str(iri)
+    return text[len(str(ID)):] if text.startswith(str(ID)) else text.rsplit("#", 1)[-1]
+
+
+class GraphView:
+    """The networkx view of one rdflib graph (see the module docstring for its attributes)."""
+
+    def __init__(self, graph: Graph):
+        self.graph = graph
+        self.g = nx.MultiDiGraph()
+        self.article_text: str | None = None
+        self._build()
+        self.finding_to_rule = nx.subgraph_view(self.g, filter_edge=lambda u, v, k: k in FINDING_TO_RULE)
+
+    def _excerpts(self) -> dict[URIRef, Excerpt]:
+        rows = self.graph.query(
+            """SELECT ?x ?exact ?start ?end ?section WHERE { ?x a mskg:Excerpt ; oa:exact ?exact ;
+               oa:start ?start ; oa:end ?end ; mskg:inSection/dct:title ?section }""", initNs=NAMESPACES)
+        return {x: Excerpt(str(exact), str(section), int(start), int(end)) for x, exact, start, end, section in rows}
+
+    def _type_labels(self) -> dict[URIRef, str]:
+        labels = {}
+        for node in self.graph.subjects(RDF.type, OWL.Class):
+            if str(node).startswith(str(MSKG)):
+                label = self.graph.value(node, SKOS.prefLabel)
+                if label is not None:
+                    labels[node] = str(label)
+        return labels
+
+    def _node_type(self, node: URIRef, classes: dict[URIRef, str]) -> str:
+        for t in self.graph.objects(node, RDF.type):
+            if t in classes:
+                return classes[t]
+        for parent in self.graph.transitive_objects(node, RDFS.subClassOf):
+            if parent != node and parent in classes:
+                return classes[parent]
+        return "resource"
+
+    def _build(self) -> None:
+        excerpts = self._excerpts()
+        classes = self._type_labels()
+        derived: dict[URIRef, list[Excerpt]] = {}
+        for s, x in self.graph.subject_objects(PROV.wasDerivedFrom):
+            if x in excerpts:
+                derived.setdefault(s, []).append(excerpts[x])
+        notes: dict[URIRef, list[tuple[str, str]]] = {}
+        for s, i in self.graph.subject_objects(MSKG.hasInterpretation):
+            prop = self.graph.value(i, MSKG.interpretsProperty)
+            prop_label = self.predicate_label(prop) if prop is not None else "the whole fact"
+            notes.setdefault(s, []).append((prop_label, str(self.graph.value(i, RDFS.comment))))
+        inverses = {p: inv for inv, p in self.graph.subject_objects(OWL.inverseOf)}
+        for s, p, o in self.graph:
+            if p in SKIPPED or isinstance(o, Literal) or not isinstance(s, URIRef) or not isinstance(o, URIRef):
+                continue
+            if not (str(s).startswith(str(ID)) or str(o).startswith(str(ID))):
+                continue
+            support = tuple(sorted(derived.get(s, []), key=lambda e: e.start))
+            self.g.add_edge(s, o, key=p, label=self.predicate_label(p), excerpts=support)
+            if p in inverses:
+                self.g.add_edge(o, s, key=inverses[p], label=self.predicate_label(inverses[p]), excerpts=support)
+        for node in list(self.g.nodes):
+            label = self.graph.value(node, SKOS.prefLabel)
+            self.g.nodes[node].update(
+                label=str(label) if label is not None else _local(node),
+                type=self._node_type(node, classes),
+                excerpts=tuple(sorted(derived.get(node, []), key=lambda e: e.start)),
+                interpretations=tuple(notes.get(node, [])),
+            )
+
+    def predicate_label(self, predicate: URIRef) -> str:
+        if predicate in PREDICATE_LABELS:
+            return PREDICATE_LABELS[predicate]
+        label = self.graph.value(predicate, SKOS.prefLabel)
+        return str(label) if label is not None else _local(predicate)
+
+    def node(self, iri: URIRef) -> PathNode:
+        if iri not in self.g:
+            raise ExplanationError(f"{iri} is not in the knowledge graph view")
+        data = self.g.nodes[iri]
+        return PathNode(_local(iri), data["label"], data["type"], data["excerpts"], data["interpretations"])
+
+    def edge_label(self, u: URIRef, v: URIRef, predicate: URIRef) -> str:
+        data = self.g.get_edge_data(u, v, key=predicate)
+        if data is None:
+            raise ExplanationError(f"no edge {_local(u)} -{_local(predicate)}-> {_local(v)} in the graph")
+        return data["label"]
+
+    def path_to_rule(self, finding: URIRef, rule: URIRef) -> list[Edge]:
+        """The shortest chain finding -(is a kind of)*-> trigger -(triggers)-> rule."""
+        try:
+            nodes = nx.shortest_path(self.finding_to_rule, finding, rule)
+        except (nx.NetworkXNoPath, nx.NodeNotFound) as exc:
+            raise ExplanationError(f"no path from {_local(finding)} to {_local(rule)}") from exc
+        edges = []
+        for u, v in zip(nodes, nodes[1:]):
+            key = next(k for k in self.finding_to_rule[u][v])
+            edges.append((u, v, key))
+        return edges
+
+    def explanation(self, edges: list[Edge]) -> Explanation:
+        """Turn a chain of edges into an ``Explanation``, checking every quote against the article."""
+        if not edges:
+            raise ExplanationError("empty path")
+        nodes = [edges[0][0]] + [v for _, v, _ in edges]
+        path = tuple(self.node(n) for n in nodes)
+        labels = tuple(self.edge_label(u, v, k) for u, v, k in edges)
+        sources: dict[tuple[int, int], Excerpt] = {}
+        for step in path:
+            for excerpt in step.excerpts:
+                sources.setdefault((excerpt.start, excerpt.end), excerpt)
+        for u, v, k in edges:
+            for excerpt in self.g.get_edge_data(u, v, key=k)["excerpts"]:
+                sources.setdefault((excerpt.start, excerpt.end), excerpt)
+        if not sources:
+            raise ExplanationError(f"the path {' -> '.join(n.id for n in path)} has no quote from the article")
+        text = self._article()
+        for excerpt in sources.values():
+            if text[excerpt.start:excerpt.end] != excerpt.quote:
+                raise ExplanationError(f"quote at {excerpt.start}-{excerpt.end} is not verbatim in the article")
+        return Explanation(path, labels, tuple(sources.values()))
+
+    def _article(self) -> str:
+        if self.article_text is None:
+            from ..kg.facts import load_facts
+            from ..kg.provenance import article_for
+
+            self.article_text = article_for(load_facts()).text
+        return self.article_text
+
+
+@lru_cache(maxsize=4)
+def view_for(graph: Graph) -> GraphView:
+    """The networkx view of ``graph``, built once per process."""
+    return GraphView(graph)
+
+
+def rule_explanations(view: GraphView, rule: "RuleResult") -> list[Explanation]:
+    """Why a rule fires: from each reported finding that meets a criterion, to the rule and its urgency."""
+    urgency = ID[rule.urgency.id]
+    explanations = []
+    for reported in dict.fromkeys(r for _, r, _ in rule.matches):
+        edges = view.path_to_rule(ID[reported], rule.iri)
+        explanations.append(view.explanation(edges + [(rule.iri, urgency, MSKG.setsUrgency)]))
+        threshold = view.graph.value(rule.iri, MSKG.hasThresholdTimeframe)
+        if threshold is not None and rule.fires:
+            explanations.append(view.explanation(edges + [(rule.iri, threshold, MSKG.hasThresholdTimeframe)]))
+    if not explanations:
+        raise ExplanationError(f"rule {rule.id} has no path from the presentation's findings")
+    return explanations
+
+
+def action_explanations(view: GraphView, rule: "RuleResult", action: URIRef) -> list[Explanation]:
+    """Why an action is recommended: finding -> rule -> action (-> its timeframe)."""
+    tail: list[Edge] = [(rule.iri, action, MSKG.callsFor)]
+    timeframe = view.graph.value(action, MSKG.hasTimeframe)
+    if timeframe is not None:
+        tail.append((action, timeframe, MSKG.hasTimeframe))
+    return [view.explanation(view.path_to_rule(ID[reported], rule.iri) + tail)
+            for reported in dict.fromkeys(r for _, r, _ in rule.matches)]
+
+
+def explain_result(graph: Graph, result: "TriageResult") -> None:
+    """Attach explanations to every fired rule and every recommendation of ``result`` (in place)."""
+    view = view_for(graph)
+    rules = {r.id: r for r in result.rules}
+    for rule in result.fired:
+        result.explanations[rule.id] = rule_explanations(view, rule)
+    for rec in result.recommendations:
+        rec.explanations = [e for rule_id in rec.rules for e in action_explanations(view, rules[rule_id], rec.iri)]
+        if not rec.explanations:
+            raise ExplanationError(f"recommendation {rec.id} has no path from the presentation's findings")
+
+
+# ---------------------------------------------------------------------- why (not)
+
+@dataclass(frozen=True)
+class TriggerStatus:
+    """One finding of a criterion and whether the person reported it, said it is absent, or was not asked."""
+
+    id: str
+    label: str
+    status: str  # "reported" | "absent" | "unknown"
+
+
+@dataclass(frozen=True)
+class CriterionStatus:
+    """One criterion of a rule: met when any one of its findings is reported."""
+
+    met: bool
+    findings: tuple[TriggerStatus, ...]
+
+
+@dataclass
+class RuleReport:
+    """Everything about one rule for one presentation: does it fire, and what is met or missing."""
+
+    id: str
+    label: str
+    kind: str
+    urgency: object
+    fires: bool
+    criteria: list[CriterionStatus]
+    duration: dict | None
+    trend: dict | None
+    minimal_triggers: tuple[str, ...] = ()
+    explanations: list[Explanation] = field(default_factory=list)
+    interpretations: tuple[tuple[str, str], ...] = ()
+    actions: list[tuple[str, str]] = field(default_factory=list)
+    concerns: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def missing(self) -> list[str]:
+        """What stops the rule firing, in words (empty when it fires)."""
+        out = []
+        for criterion in self.criteria:
+            if criterion.met:
+                continue
+            absent = [f.label for f in criterion.findings if f.status == "absent"]
+            unknown = [f.label for f in criterion.findings if f.status == "unknown"]
+            if unknown:
+                out.append("not reported (ask about it): " + " or ".join(unknown))
+            if absent:
+                out.append("reported absent: " + " or ".join(absent))
+        if self.duration and not self.duration["ok"]:
+            given = self.duration["given_days"]
+            out.append(f"duration: needs at least {self.duration['min_days']:g} days ({self.duration['timeframe']}); "
+                       + ("not given (use --duration)" if given is None else f"given {given:g} days"))
+        if self.trend and not self.trend["ok"]:
+            given = self.trend["given"]
+            out.append(f"trend: needs {' or '.join(self.trend['required'])}; "
+                       + ("not given (use --trend)" if given is None else f"given {given}"))
+        return out
+
+
+def rule_report(graph: Graph, presentation: "Presentation", rule_iri: URIRef,
+                action: URIRef | None = None) -> RuleReport:
+    """Why a rule fires, or what is missing for it to fire, for ``presentation``.
+
+    With ``action``, the explanations run on from the rule to that action (and its timeframe).
+    """
+    from .triage import engine_for
+
+    engine = engine_for(graph)
+    view = view_for(graph)
+    results = {r.iri: r for r in engine.rules(presentation)}
+    result = results.get(rule_iri)
+    by_criterion: dict[str, list[TriggerStatus]] = {}
+    for row in engine.query(presentation, "rule_criteria", rule=rule_iri):
+        by_criterion.setdefault(str(row.criterion), []).append(
+            TriggerStatus(_local(row.trigger), str(row.label), str(row.status)))
+    criteria = [CriterionStatus(any(f.status == "reported" for f in fs), tuple(fs)) for _, fs in
+                sorted(by_criterion.items())]
+    min_days = graph.value(rule_iri, MSKG.minDurationDays)
+    duration = None
+    if min_days is not None:
+        given = presentation.duration_days
+        threshold = graph.value(rule_iri, MSKG.hasThresholdTimeframe)
+        duration = {"min_days": float(min_days.toPython()), "timeframe": engine.label(threshold),
+                    "given_days": None if given is None else float(given),
+                    "ok": given is not None and given >= min_days.toPython()}
+    required = sorted(_local(t).lower() for t in graph.objects(rule_iri, MSKG.requiresTrend))
+    trend = None
+    if required:
+        trend = {"required": required, "given": presentation.trend, "ok": presentation.trend in required}
+    kind = next(_local(t) for t in graph.objects(rule_iri, RDF.type) if t != OWL.NamedIndividual)
+    urgency = engine.urgencies[_local(graph.value(rule_iri, MSKG.setsUrgency))]
+    node = view.node(rule_iri)
+    report = RuleReport(
+        id=_local(rule_iri), label=node.label, kind=kind, urgency=urgency,
+        fires=bool(result and result.fires), criteria=criteria, duration=duration, trend=trend,
+        interpretations=node.interpretations,
+        actions=[(_local(a), engine.label(a)) for a, _, _ in engine.actions_of(rule_iri)],
+        concerns=[(_local(c), engine.label(c)) for c in sorted(graph.objects(rule_iri, MSKG.raisesConcernFor))],
+    )
+    if result is not None:  # criteria met (and if it does not fire, the paths show how far it gets)
+        if result.fires:
+            report.minimal_triggers = result.minimal_triggers
+        report.explanations = rule_explanations(view, result)
+        if action is not None:
+            report.explanations += action_explanations(view, result, action)
+    return report
