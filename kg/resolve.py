@@ -30,6 +30,7 @@ def normalise(text: str) -> str:
     """Case-fold, drop punctuation and collapse whitespace: 'Numbness “around the bottom/genitals”' -> 'numbness around the bottom genitals'."""
     text = unicodedata.normalize("NFKC", text).casefold()
     text = text.replace("'", "").replace("’", "")  # golfer's -> golfers
+    text = text.replace("&", " and ")  # pins & needles -> pins and needles
     return " ".join(re.sub(r"[\W_]+", " ", text).split())
 
 

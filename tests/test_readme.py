@@ -33,3 +33,9 @@ def test_the_readme_example_query_lists_red_flags_by_urgency(graph):
     assert "New numbness or altered feeling around the saddle area" in flags
     saddle = [r for r in rows if str(r.trigger) == "saddle anaesthesia"]
     assert any("numbness “around your bottom, genitals, or anus”" in str(r.quote) for r in saddle)
+
+
+def test_the_main_job_is_a_triage_with_its_explanation():
+    main_job = re.findall(r"```bash\n(.+?)\n```", _readme(), re.S)[0]
+    assert main_job.startswith("pip install . && mskg triage --finding ")
+    assert "&& mskg explain " in main_job

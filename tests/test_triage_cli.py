@@ -1,0 +1,151 @@
+"""`mskg triage`, `mskg explain` and `mskg search` as a person and a script use them."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from mskg.cli.main import cli
+from mskg.queries.triage import DISCLAIMER
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, list(args))
+
+
+def test_triage_saddle_numbness_json():
+    result = run("triage", "--finding", "saddle numbness", "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert set(data) >= {"findings", "absent", "duration_days", "trend", "urgency", "training", "flags",
+                         "recommendations", "not_asked", "disclaimer"}
+    assert data["findings"] == [{"input": "saddle numbness", "id": "saddle-anaesthesia", "label": "saddle anaesthesia"}]
+    assert data["urgency"] == {"id": "emergency", "label": "emergency", "rank": 4}
+    assert data["training"] == "stop"
+    assert data["duration_days"] is None and data["trend"] is None
+    flag = data["flags"][0]
+    assert (flag["id"], flag["urgency"], flag["minimal_trigger_set"]) == (
+        "rf-saddle-anaesthesia", "emergency", ["saddle-anaesthesia"])
+    path = flag["explanations"][0]
+    assert [n["id"] for n in path["path"]] == ["saddle-anaesthesia", "rf-saddle-anaesthesia", "emergency"]
+    assert path["edges"] == ["triggers", "sets urgency"]
+    saddle_sentence = ("New numbness or altered feeling around the “saddle” area—often described as numbness “around "
+                       "your bottom, genitals, or anus”: this is a classic nerve-warning symptom that needs urgent "
+                       "same-day assessment.")
+    assert {"quote": saddle_sentence, "section": "Back-pain “red flags” that should pause training and trigger "
+            "urgent assessment", "start": 3702, "end": 3906} in path["sources"]
+    assert [r["id"] for r in data["recommendations"]][:2] == ["call-999-or-ae", "stop-training"]
+    assert all(r["explanations"] for r in data["recommendations"])
+    assert {"id": "fever", "label": "fever"} in data["not_asked"]
+    assert data["disclaimer"] == DISCLAIMER
+    assert "999" in data["disclaimer"] and "not medical advice" in data["disclaimer"]
+
+
+def test_triage_text_reads_well():
+    result = run("triage", "-f", "low back pain", "-d", "3d")
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert lines[0] == "URGENCY: SELF-CARE — Keep active and modify training."
+    assert lines[1] == "TRAINING: keep moving, with the modifications below."
+    assert "Symptoms: for 3 days" in result.output
+    assert "When to escalate (safety net):" in result.output
+    assert "if symptoms are unchanged or worsening after roughly 4–6 weeks" in result.output
+    assert lines[-1] == DISCLAIMER
+
+
+def test_triage_duration_and_absent_in_json():
+    data = json.loads(run("triage", "-f", "tennis elbow", "-d", "2w", "-t", "unchanged", "-a", "fever",
+                          "--format", "json").output)
+    assert data["duration_days"] == 14 and data["trend"] == "unchanged"
+    assert data["absent"] == [{"input": "fever", "id": "fever", "label": "fever"}]
+    assert data["urgency"]["id"] == "routine-review"
+    assert {"id": "fever", "label": "fever"} not in data["not_asked"]
+    gp = next(r for r in data["recommendations"] if r["id"] == "gp-review-elbow")
+    assert (gp["timeframe"], gp["kind"], gp["urgency"]) == ("after at least 2 weeks", "now", "routine-review")
+
+
+@pytest.mark.parametrize("args,message", [
+    (["-f", "xyz"], "mskg: unknown finding or condition: 'xyz'\nno close match; try `mskg search WORD`.\n"),
+    (["-f", "sadle numbness"], "mskg: unknown finding or condition: 'sadle numbness'\nclosest matches:\n"
+                               "  - saddle anaesthesia (saddle-anaesthesia, symptom)\n"),
+    ([], "mskg: no findings given: name at least one finding or condition with --finding\n"),
+    (["-f", "fever", "-d", "6x"], "mskg: invalid duration '6x': give a number and a unit, h (hours), d (days) or "
+                                  "w (weeks), e.g. 48h, 3d, 6w\n"),
+    (["-f", "fever", "-t", "better"], "mskg: invalid trend 'better': use one of improving, unchanged, worsening\n"),
+    (["-f", "fever", "-a", "high temperature"], "mskg: reported both present and absent: fever\n"),
+    (["-f", "lower back"], "mskg: not a finding or condition (it is a body site): 'lower back'\n"),
+])
+def test_bad_input_exits_2_with_a_message_and_nothing_on_stdout(args, message):
+    result = CliRunner().invoke(cli, ["triage", *args, "--format", "json"])
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith(message)
+
+
+def test_explain_reads_well_to_a_person():
+    result = run("explain", "rf-saddle-anaesthesia", "--finding", "saddle numbness")
+    assert result.exit_code == 0
+    out = result.output
+    assert out.startswith("“New numbness or altered feeling around the saddle area” FIRES  "
+                          "[red flag → emergency: Call 999 / go to A&E now.]")
+    assert "  saddle anaesthesia (symptom) — you reported “saddle numbness”" in out
+    assert "  └─ triggers → New numbness or altered feeling around the saddle area (red flag)" in out
+    assert "     └─ sets urgency → emergency (urgency level)" in out
+    assert "— Back-pain “red flags” that should pause training and trigger urgent assessment, characters 3702–3906" in out
+    assert "Minimal trigger set: saddle anaesthesia" in out
+    assert "It raises concern for: cauda equina syndrome" in out
+    assert "Curator's interpretation (sets urgency):" in out
+    assert "https://" not in out  # labels, not IRIs
+    assert out.rstrip().endswith(DISCLAIMER)
+
+
+def test_why_not_distinguishes_absent_from_unknown():
+    result = run("explain", "rf-fever-unwell", "-f", "low back pain", "-a", "fever", "--why-not")
+    assert result.exit_code == 0
+    assert "does NOT fire" in result.output
+    assert "  - not reported (ask about it): chills or feeling very unwell" in result.output
+    assert "  - reported absent: fever" in result.output
+
+
+def test_why_not_names_an_unmet_duration_and_trend():
+    out = run("explain", "esc-back-not-improving", "-f", "low back pain", "-d", "3w", "--why-not").output
+    assert "  - duration: needs at least 28 days (after roughly 4–6 weeks); given 21 days" in out
+    assert "  - trend: needs unchanged or worsening; not given (use --trend)" in out
+
+
+def test_explain_json_and_an_action_target():
+    data = json.loads(run("explain", "consider-mri", "-f", "low back pain", "-d", "6w", "-t", "unchanged",
+                          "--format", "json").output)
+    assert data["rule"]["id"] == "esc-consider-mri" and data["fires"] is True
+    assert data["missing"] == []
+    ends = {e["path"][-1]["id"] for e in data["explanations"]}
+    assert {"routine-review", "tf-mri-about-6-weeks"} <= ends
+    assert any([n["id"] for n in e["path"]][-2:] == ["consider-mri", "tf-mri-about-6-weeks"]
+               for e in data["explanations"])
+
+
+def test_explain_draws_dot_and_mermaid():
+    dot = run("explain", "rf-elbow-systemic-illness", "-f", "fever", "-f", "hot swollen elbow", "--format", "dot").output
+    assert dot.startswith("// Information, not medical advice")
+    assert '"fever" -> "rf-elbow-systemic-illness" [label="triggers"];' in dot
+    assert '"hot-swollen-elbow" -> "rf-elbow-systemic-illness" [label="triggers"];' in dot
+    mermaid = run("explain", "rf-saddle-anaesthesia", "-f", "saddle numbness", "--format", "mermaid").output
+    assert "flowchart LR" in mermaid and '-->|"sets urgency"|' in mermaid
+
+
+def test_explain_an_unknown_target_exits_2():
+    result = CliRunner().invoke(cli, ["explain", "rf-saddle-numbnes", "-f", "fever"])
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "rf-saddle-anaesthesia" in result.stderr
+
+
+def test_search_lists_matches_with_types():
+    result = run("search", "saddle numbness")
+    assert result.exit_code == 0
+    assert result.output.splitlines()[0].split() == ["saddle", "anaesthesia", "symptom", "saddle-anaesthesia",
+                                                     "(matched", "synonym:", "saddle", "numbness)"]
+    data = json.loads(run("search", "elbow", "--format", "json").output)
+    assert {"tennis-elbow", "elbow-fracture", "elbow"} <= {d["id"] for d in data}
+    none = CliRunner().invoke(cli, ["search", "qqqq"])
+    assert none.exit_code == 1 and "no concept matches 'qqqq'" in none.stderr
