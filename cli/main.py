@@ -6,6 +6,7 @@ from importlib.metadata import PackageNotFoundError, version
 import click
 
 from .kb import build, stats, validate
+from .query import load, query
 from .triage import explain, search, triage
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
@@ -28,6 +29,8 @@ def cli() -> None:
 cli.add_command(triage)
 cli.add_command(explain)
 cli.add_command(search)
+cli.add_command(query)
+cli.add_command(load)
 cli.add_command(build)
 cli.add_command(validate)
 cli.add_command(stats)

@@ -111,8 +111,10 @@ class RdflibEngine(Engine):
     def query(self, text: str, bindings: Mapping[str, Node] | None = None) -> QueryResult:
         from pyparsing import ParseException
 
+        from ..ontology.namespaces import NAMESPACES
+
         try:
-            result = self.graph.query(text, initBindings=dict(bindings or {}))
+            result = self.graph.query(text, initNs=dict(NAMESPACES), initBindings=dict(bindings or {}))
         except ParseException as exc:
             raise QueryError(f"syntax error: {exc.msg}", exc.lineno, exc.col) from exc
         except Exception as exc:  # rdflib raises many kinds for bad queries
@@ -158,6 +160,9 @@ class OxigraphEngine(Engine):
         self.store = ox.Store()
         data = ntriples if ntriples is not None else graph.serialize(format="nt", encoding="utf-8")
         self.store.bulk_load(data, format=ox.RdfFormat.N_TRIPLES)
+        from ..ontology.namespaces import NAMESPACES
+
+        self.prefixes = {prefix: str(ns) for prefix, ns in NAMESPACES.items()}
 
     def to_ox(self, term: Node):
         ox = self.ox
@@ -177,11 +182,16 @@ class OxigraphEngine(Engine):
         """Run the query and return pyoxigraph's own result object (for native serialisation)."""
         substitutions = {self.ox.Variable(name): self.to_ox(term) for name, term in (bindings or {}).items()}
         try:
-            return self.store.query(text, substitutions=substitutions or None)
+            return self.store.query(text, substitutions=substitutions or None, prefixes=self.prefixes)
         except SyntaxError as exc:
             match = _OX_POSITION.match(str(exc))
             if match:
-                raise QueryError(f"syntax error: {match.group(3)}", int(match.group(1)), int(match.group(2))) from exc
+                detail = match.group(3)
+                if "Prefix not found" in detail:
+                    detail = "undefined prefix (mskg, id, skos, prov, oa, time, dct, rdf, rdfs, owl, xsd are predeclared)"
+                elif len(detail) > 200:
+                    detail = detail[:200] + "…"
+                raise QueryError(f"syntax error: {detail}", int(match.group(1)), int(match.group(2))) from exc
             raise QueryError(f"syntax error: {exc}") from exc
 
     def query(self, text: str, bindings: Mapping[str, Node] | None = None) -> QueryResult:

@@ -1,0 +1,127 @@
+"""Query-layer commands: ``mskg query`` (the named library, a file, or -e) and ``mskg load`` (to a triplestore)."""
+from __future__ import annotations
+
+import difflib
+import sys
+from pathlib import Path
+
+import click
+
+FORMATS = ["table", "json", "csv", "tsv", "xml", "turtle", "nt", "json-ld"]
+
+
+def _fail(message: str, code: int = 2) -> None:
+    click.echo(f"mskg query: {message}", err=True)
+    raise SystemExit(code)
+
+
+def _list_queries() -> None:
+    from ..queries import query_info, query_names
+
+    infos = [query_info(n) for n in query_names()]
+    width = max(len(i.name) for i in infos)
+    for info in infos:
+        click.echo(f"{info.name:<{width}}  {info.title}")
+
+
+def _source(name_or_file: str | None, expression: str | None) -> tuple[str, tuple[str, ...] | None]:
+    """The query text and, for a named query, its declared parameters."""
+    from ..queries import UnknownQueryError, query_info, query_names
+
+    if expression is not None:
+        if name_or_file:
+            _fail("give a query name, a file, or -e, not several")
+        return expression, None
+    if not name_or_file:
+        _fail("give a query name (see `mskg query --list`), a FILE.rq, or -e 'QUERY'")
+    path = Path(name_or_file)
+    if name_or_file.endswith(".rq") or path.is_file():
+        try:
+            return path.read_text(encoding="utf-8"), None
+        except (OSError, UnicodeDecodeError) as exc:
+            _fail(f"cannot read {name_or_file}: {exc}")
+    try:
+        info = query_info(name_or_file)
+    except UnknownQueryError:
+        close = difflib.get_close_matches(name_or_file, query_names(), n=3, cutoff=0.5)
+        hint = f"; did you mean {', '.join(close)}?" if close else "; see `mskg query --list`"
+        _fail(f"no query named {name_or_file!r}{hint}")
+    return info.text, info.parameters
+
+
+@click.command()
+@click.argument("name_or_file", required=False, metavar="NAME | FILE.rq")
+@click.option("-e", "--expression", metavar="QUERY", help="A SPARQL query given on the command line.")
+@click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE",
+              help="Bind a query variable (repeatable): id:tennis-elbow, <iri>, tennis-elbow, 42, text.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
+              help="table (default for SELECT/ASK), json|csv|tsv|xml (W3C results), turtle (default for graphs)|nt|json-ld.")
+@click.option("--engine", type=click.Choice(["pyoxigraph", "rdflib", "oxrdflib"]), default="pyoxigraph",
+              show_default=True, help="In-process query engine (see benchmarks/queries.py).")
+@click.option("--endpoint", metavar="URL", help="Run on an external SPARQL 1.1 endpoint instead (e.g. Oxigraph's /query).")
+@click.option("--list", "list_", is_flag=True, help="List the named queries, one a line: name, then title.")
+def query(name_or_file, expression, params, fmt, engine, endpoint, list_):
+    """Run a named query from the library, a .rq file, or -e 'QUERY' on the mskg graph.
+
+    A syntax error reports its line and column and exits 2. Updates, LOAD, SERVICE and FROM are refused.
+    """
+    if list_:
+        _list_queries()
+        return
+    from ..kg.load import load_graph
+    from ..queries.engine import QueryError
+    from ..queries.results import FormatError, serialize, to_table
+    from ..queries.run import ForbiddenQuery, ParameterError, parse_param, run_local, run_remote
+
+    text, declared = _source(name_or_file, expression)
+    graph = load_graph() if endpoint is None else None
+    bindings = {}
+    for param in params:
+        try:
+            name, term = parse_param(param, graph)
+        except ParameterError as exc:
+            _fail(str(exc))
+        if declared is not None and name not in declared:
+            _fail(f"query {name_or_file!r} has no parameter {name!r}; its parameters: "
+                  + (", ".join(declared) or "none"))
+        bindings[name] = term
+    try:
+        if endpoint:
+            from ..queries.run import check_read_only
+
+            check_read_only(text)
+            result = run_remote(text, endpoint, bindings)
+        else:
+            result = run_local(text, graph, bindings, engine)
+    except ForbiddenQuery as exc:
+        _fail(str(exc))
+    except QueryError as exc:
+        _fail(str(exc))
+    chosen = fmt or ("turtle" if result.kind == "graph" else "table")
+    try:
+        if chosen == "table":
+            click.echo(to_table(result))
+        else:
+            sys.stdout.buffer.write(serialize(result, chosen))
+            sys.stdout.flush()
+    except FormatError as exc:
+        _fail(str(exc))
+
+
+@click.command()
+@click.option("--endpoint", required=True, metavar="URL",
+              help="A SPARQL 1.1 Graph Store Protocol endpoint, e.g. http://127.0.0.1:7878/store (Oxigraph).")
+@click.option("--graph", "named_graph", metavar="IRI", help="Load into this named graph instead of the default graph.")
+def load(endpoint, named_graph):
+    """Push the ontology and instance graph to an external triplestore (replacing what the target graph held)."""
+    from ..kg.load import load_graph
+    from ..queries.engine import QueryError
+    from ..queries.run import load_remote
+
+    try:
+        count = load_remote(load_graph(), endpoint, named_graph)
+    except QueryError as exc:
+        click.echo(f"mskg load: {exc}", err=True)
+        raise SystemExit(1)
+    click.echo(f"loaded {count} triples into {'the default graph' if named_graph is None else named_graph} "
+               f"at {endpoint}")

@@ -1,0 +1,185 @@
+"""SPARQL 1.1 results in the W3C formats (JSON, XML, CSV, TSV), graph results in RDF syntaxes, and a table for people.
+
+One implementation serves ``mskg query``, the endpoint and results fetched from an external store, so
+the same query gives the same bytes wherever it ran.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from xml.etree import ElementTree as ET
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.term import Node
+
+from ..ontology.namespaces import NAMESPACES
+from .engine import QueryResult
+
+SELECT_FORMATS = {
+    "json": "application/sparql-results+json",
+    "xml": "application/sparql-results+xml",
+    "csv": "text/csv; charset=utf-8",
+    "tsv": "text/tab-separated-values; charset=utf-8",
+}
+GRAPH_FORMATS = {"turtle": "text/turtle; charset=utf-8", "nt": "application/n-triples", "json-ld": "application/ld+json"}
+_RDFLIB_GRAPH_FORMAT = {"turtle": "turtle", "nt": "nt", "json-ld": "json-ld"}
+SPARQL_RESULTS_NS = "http://www.w3.org/2005/sparql-results#"
+
+
+class FormatError(ValueError):
+    """The requested format does not fit the query form (e.g. CSV for a CONSTRUCT)."""
+
+
+def _json_term(term: Node) -> dict:
+    if isinstance(term, URIRef):
+        return {"type": "uri", "value": str(term)}
+    if isinstance(term, BNode):
+        return {"type": "bnode", "value": str(term)}
+    out = {"type": "literal", "value": str(term)}
+    if term.language:
+        out["xml:lang"] = term.language
+    elif term.datatype:
+        out["datatype"] = str(term.datatype)
+    return out
+
+
+def to_json(result: QueryResult) -> bytes:
+    if result.kind == "ask":
+        return json.dumps({"head": {}, "boolean": result.boolean}).encode()
+    bindings = [{v: _json_term(t) for v, t in zip(result.variables, row) if t is not None} for row in result.rows]
+    return json.dumps({"head": {"vars": result.variables}, "results": {"bindings": bindings}},
+                      ensure_ascii=False).encode("utf-8")
+
+
+def to_xml(result: QueryResult) -> bytes:
+    ET.register_namespace("", SPARQL_RESULTS_NS)
+    root = ET.Element(f"{{{SPARQL_RESULTS_NS}}}sparql")
+    head = ET.SubElement(root, f"{{{SPARQL_RESULTS_NS}}}head")
+    if result.kind == "ask":
+        ET.SubElement(root, f"{{{SPARQL_RESULTS_NS}}}boolean").text = "true" if result.boolean else "false"
+    else:
+        for v in result.variables:
+            ET.SubElement(head, f"{{{SPARQL_RESULTS_NS}}}variable", name=v)
+        results = ET.SubElement(root, f"{{{SPARQL_RESULTS_NS}}}results")
+        for row in result.rows:
+            element = ET.SubElement(results, f"{{{SPARQL_RESULTS_NS}}}result")
+            for v, term in zip(result.variables, row):
+                if term is None:
+                    continue
+                binding = ET.SubElement(element, f"{{{SPARQL_RESULTS_NS}}}binding", name=v)
+                if isinstance(term, URIRef):
+                    ET.SubElement(binding, f"{{{SPARQL_RESULTS_NS}}}uri").text = str(term)
+                elif isinstance(term, BNode):
+                    ET.SubElement(binding, f"{{{SPARQL_RESULTS_NS}}}bnode").text = str(term)
+                else:
+                    attrs = {}
+                    if term.language:
+                        attrs["{http://www.w3.org/XML/1998/namespace}lang"] = term.language
+                    elif term.datatype:
+                        attrs["datatype"] = str(term.datatype)
+                    ET.SubElement(binding, f"{{{SPARQL_RESULTS_NS}}}literal", attrs).text = str(term)
+    return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="utf-8")
+
+
+def _csv_value(term: Node | None) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, BNode):
+        return f"_:{term}"
+    return str(term)
+
+
+def to_csv(result: QueryResult) -> bytes:
+    if result.kind == "ask":
+        raise FormatError("CSV has no form for an ASK result; use json or xml")
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(result.variables)
+    for row in result.rows:
+        writer.writerow([_csv_value(t) for t in row])
+    return buffer.getvalue().encode("utf-8")
+
+
+def _tsv_value(term: Node | None) -> str:
+    if term is None:
+        return ""
+    return term.n3().replace("\t", "\\t").replace("\n", "\\n")
+
+
+def to_tsv(result: QueryResult) -> bytes:
+    if result.kind == "ask":
+        raise FormatError("TSV has no form for an ASK result; use json or xml")
+    lines = ["\t".join(f"?{v}" for v in result.variables)]
+    lines += ["\t".join(_tsv_value(t) for t in row) for row in result.rows]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def serialize(result: QueryResult, fmt: str) -> bytes:
+    """Serialise a result in ``fmt``: json|xml|csv|tsv for SELECT/ASK, turtle|nt|json-ld for graphs."""
+    if result.kind == "graph":
+        if fmt not in GRAPH_FORMATS:
+            raise FormatError(f"a CONSTRUCT or DESCRIBE result is a graph: use one of {', '.join(GRAPH_FORMATS)}")
+        graph = result.graph
+        for prefix, ns in NAMESPACES.items():
+            graph.bind(prefix, ns, override=True)
+        return graph.serialize(format=_RDFLIB_GRAPH_FORMAT[fmt], encoding="utf-8")
+    if fmt in GRAPH_FORMATS:
+        raise FormatError(f"a SELECT or ASK result is a table: use one of table, {', '.join(SELECT_FORMATS)}")
+    return {"json": to_json, "xml": to_xml, "csv": to_csv, "tsv": to_tsv}[fmt](result)
+
+
+def parse_json_results(data: bytes) -> QueryResult:
+    """Parse a SPARQL 1.1 JSON results document (from an external endpoint) into a ``QueryResult``."""
+    doc = json.loads(data)
+    if "boolean" in doc:
+        return QueryResult("ask", boolean=bool(doc["boolean"]))
+    variables = list(doc["head"].get("vars", []))
+    rows = []
+    for binding in doc["results"]["bindings"]:
+        row = []
+        for v in variables:
+            value = binding.get(v)
+            if value is None:
+                row.append(None)
+            elif value["type"] == "uri":
+                row.append(URIRef(value["value"]))
+            elif value["type"] == "bnode":
+                row.append(BNode(value["value"]))
+            else:
+                lang = value.get("xml:lang")
+                datatype = value.get("datatype")
+                row.append(Literal(value["value"], lang=lang, datatype=URIRef(datatype) if datatype and not lang else None))
+        rows.append(tuple(row))
+    return QueryResult("select", variables, rows)
+
+
+def _short(term: Node | None, graph_prefixes: dict[str, str], width: int) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, URIRef):
+        text = str(term)
+        for prefix, ns in graph_prefixes.items():
+            if text.startswith(ns) and text != ns:
+                text = f"{prefix}:{text[len(ns):]}"
+                break
+    else:
+        text = str(term)
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def to_table(result: QueryResult, width: int = 60) -> str:
+    """A plain-text table for people: IRIs shortened with the mskg prefixes, long values cut at ``width``."""
+    if result.kind == "ask":
+        return "yes" if result.boolean else "no"
+    if result.kind == "graph":
+        return serialize(result, "turtle").decode("utf-8")
+    prefixes = {p: str(ns) for p, ns in sorted(NAMESPACES.items(), key=lambda kv: -len(str(kv[1])))}
+    cells = [[_short(t, prefixes, width) for t in row] for row in result.rows]
+    widths = [max([len(v)] + [len(r[i]) for r in cells]) for i, v in enumerate(result.variables)]
+    lines = ["  ".join(v.ljust(w) for v, w in zip(result.variables, widths)).rstrip(),
+             "  ".join("-" * w for w in widths)]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells]
+    lines.append(f"({len(result.rows)} row{'s' if len(result.rows) != 1 else ''})")
+    return "\n".join(lines)

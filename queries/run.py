@@ -1,0 +1,178 @@
+"""Running a query from the library, a file or the command line: parameters, safety checks, local or remote.
+
+Parameters are RDF terms bound by the engine (Oxigraph ``substitutions``, rdflib ``initBindings``) or,
+for an external endpoint, an inline ``VALUES`` block whose terms are serialised by rdflib — a value is
+never pasted into the query text as text.
+"""
+from __future__ import annotations
+
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+
+from rdflib import XSD, Graph, Literal, URIRef
+from rdflib.term import Node
+
+from ..ontology.namespaces import ID, NAMESPACES
+from .engine import QueryError, QueryResult
+
+USER_AGENT = "mskg (+https://w3id.org/mskg)"
+
+
+class ParameterError(ValueError):
+    """A ``--param`` that cannot be read or does not belong to the query."""
+
+
+def parse_param(text: str, graph: Graph | None = None) -> tuple[str, Node]:
+    """Read ``name=value`` into a variable name and an RDF term.
+
+    ``<iri>``, ``http(s)://…`` and ``prefix:local`` (mskg, id, skos, …) become IRIs; a bare id of a
+    resource in the graph (``tennis-elbow``) becomes that ``id:`` IRI; integers, decimals and
+    true/false become typed literals; anything else a plain string literal.
+    """
+    name, sep, value = text.partition("=")
+    name = name.strip().lstrip("?$")
+    if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+        raise ParameterError(f"bad --param {text!r}: use name=value, e.g. condition=id:tennis-elbow")
+    value = value.strip()
+    if value.startswith("<") and value.endswith(">"):
+        return name, URIRef(value[1:-1])
+    if re.match(r"^https?://", value):
+        return name, URIRef(value)
+    prefix, colon, local = value.partition(":")
+    if colon and prefix in NAMESPACES and " " not in value:
+        return name, NAMESPACES[prefix][local]
+    if re.fullmatch(r"-?\d+", value):
+        return name, Literal(int(value))
+    if re.fullmatch(r"-?\d+\.\d+", value):
+        try:
+            return name, Literal(Decimal(value), datatype=XSD.decimal)
+        except InvalidOperation:
+            pass
+    if value in ("true", "false"):
+        return name, Literal(value == "true")
+    if graph is not None and re.fullmatch(r"[a-z0-9][a-z0-9/-]*", value) and (ID[value], None, None) in graph:
+        return name, ID[value]
+    return name, Literal(value)
+
+
+# ---------------------------------------------------------------------- safety: what a query may do
+
+_STRINGS_IRIS_COMMENTS = re.compile(
+    r'"""(?:[^"\\]|\\.|"(?!""))*"""' r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
+    r'|"(?:[^"\\\n]|\\.)*"' r"|'(?:[^'\\\n]|\\.)*'"
+    r'|<[^<>"{}|^`\\\x00-\x20]*>'
+    r"|#[^\n]*",
+)
+_KEYWORD = re.compile(r"(?<![\w?$:\-.])([A-Za-z]+)(?![\w:\-])")
+UPDATE_KEYWORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
+
+
+def keywords(text: str) -> list[str]:
+    """The bare keywords of a query, ignoring strings, IRIs, comments, variables and prefixed names."""
+    stripped = _STRINGS_IRIS_COMMENTS.sub(" ", text)
+    return [m.group(1).upper() for m in _KEYWORD.finditer(stripped)]
+
+
+class ForbiddenQuery(ValueError):
+    """The query asks for something a read-only, no-outbound-traffic service must not do."""
+
+
+def check_read_only(text: str) -> None:
+    """Refuse updates, LOAD, SERVICE and FROM / FROM NAMED before anything is evaluated.
+
+    SERVICE and remote FROM would make the engine fetch from the network on the client's behalf
+    (pyoxigraph and rdflib both do), and rdflib reads ``FROM <file:…>`` from the local disk.
+    """
+    found = set(keywords(text))
+    update = sorted(found & UPDATE_KEYWORDS)
+    if update:
+        raise ForbiddenQuery(f"this endpoint is read-only: {update[0]} (SPARQL Update) is not accepted")
+    if "SERVICE" in found:
+        raise ForbiddenQuery("SERVICE (federated query) is not accepted: this service makes no outbound connections")
+    if "FROM" in found:
+        raise ForbiddenQuery("FROM / FROM NAMED is not accepted: queries run on the mskg graph only, and this "
+                             "service fetches no remote or local documents")
+
+
+# ---------------------------------------------------------------------- running
+
+def run_local(text: str, graph: Graph, bindings: Mapping[str, Node] | None = None,
+              engine: str = "pyoxigraph") -> QueryResult:
+    """Run on the in-process graph with the chosen engine, after the read-only checks."""
+    from .engine import engine_for
+
+    check_read_only(text)
+    try:
+        return engine_for(graph, engine).query(text, bindings)
+    except QueryError:
+        raise
+    except RuntimeError as exc:  # e.g. a substitution of a variable the query does not project
+        raise QueryError(str(exc)) from exc
+
+
+def inject_values(text: str, bindings: Mapping[str, Node]) -> str:
+    """Bind parameters for an external endpoint: an inline VALUES block at the start of the WHERE group."""
+    if not bindings:
+        return text
+    names = " ".join(f"?{name}" for name in bindings)
+    terms = " ".join(term.n3() for term in bindings.values())
+    block = f" VALUES ({names}) {{ ({terms}) }} "
+    masked = _STRINGS_IRIS_COMMENTS.sub(lambda m: " " * len(m.group(0)), text)
+    match = re.search(r"\bWHERE\s*\{", masked, re.IGNORECASE) or re.search(r"\{", masked)
+    if match is None:
+        raise QueryError("cannot bind parameters: the query has no WHERE group")
+    return text[: match.end()] + block + text[match.end():]
+
+
+def run_remote(text: str, endpoint: str, bindings: Mapping[str, Node] | None = None,
+               timeout: float = 60.0) -> QueryResult:
+    """Run on an external SPARQL 1.1 endpoint (e.g. Oxigraph's /query, Fuseki's /ds/sparql)."""
+    declared = set(re.findall(r"(?im)^\s*PREFIX\s+([A-Za-z][\w-]*)?:", text))
+    prologue = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in NAMESPACES.items() if p not in declared)
+    query = prologue + inject_values(text, dict(bindings or {}))
+    body = urllib.parse.urlencode({"query": query}).encode("utf-8")
+    request = urllib.request.Request(endpoint, data=body, method="POST", headers={
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Accept": "application/sparql-results+json, application/n-triples;q=0.9",
+        "User-Agent": USER_AGENT,
+    })
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            content_type = response.headers.get("Content-Type", "")
+            data = response.read()
+    except urllib.error.HTTPError as exc:
+        detail = exc.read().decode("utf-8", "replace")[:500]
+        raise QueryError(f"the endpoint answered {exc.code}: {detail}") from exc
+    except urllib.error.URLError as exc:
+        raise QueryError(f"cannot reach {endpoint}: {exc.reason}") from exc
+    from .results import parse_json_results
+
+    if "json" in content_type:
+        return parse_json_results(data)
+    graph = Graph()
+    graph.parse(data=data.decode("utf-8"), format="nt")
+    return QueryResult("graph", graph=graph)
+
+
+def load_remote(graph: Graph, endpoint: str, named_graph: str | None = None, timeout: float = 120.0) -> int:
+    """Replace the default (or a named) graph of a SPARQL 1.1 Graph Store Protocol endpoint with ``graph``."""
+    from ..kg.build import to_ntriples
+
+    target = endpoint + ("&" if "?" in endpoint else "?") + (
+        "default" if named_graph is None else urllib.parse.urlencode({"graph": named_graph}))
+    data = to_ntriples(graph).encode("utf-8")
+    request = urllib.request.Request(target, data=data, method="PUT", headers={
+        "Content-Type": "application/n-triples", "User-Agent": USER_AGENT})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            response.read()
+    except urllib.error.HTTPError as exc:
+        detail = exc.read().decode("utf-8", "replace")[:500]
+        raise QueryError(f"the graph store answered {exc.code}: {detail}") from exc
+    except urllib.error.URLError as exc:
+        raise QueryError(f"cannot reach {endpoint}: {exc.reason}") from exc
+    return len(graph)
