@@ -1,0 +1,177 @@
+"""The named query library: headers, golden results on every engine we trust, parameters, and formats."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import pytest
+from click.testing import CliRunner
+from rdflib import Graph, URIRef
+
+from mskg.cli.main import cli
+from mskg.queries import TRIAGE_QUERIES, query_info, query_names, query_text
+from mskg.queries.engine import QueryError, cell, make_engine
+
+from .regenerate_goldens import PRESENTATION, presentation_engine
+
+GOLDEN = Path(__file__).resolve().parent / "golden"
+LIBRARY = [n for n in query_names() if n not in TRIAGE_QUERIES]
+
+
+def rows_as_set(result) -> set:
+    return {tuple(cell(t) for t in row) for row in result.rows}
+
+
+def golden(name: str) -> tuple[list[str], set]:
+    data = json.loads((GOLDEN / f"{name}.json").read_text(encoding="utf-8"))
+    return data["variables"], {tuple(row) for row in data["rows"]}
+
+
+def test_the_library_answers_at_least_fifteen_questions():
+    assert len(LIBRARY) >= 15
+    assert {"red_flags_by_urgency", "findings_of_concern", "condition_actions", "recommendation_evidence",
+            "imaging_indications", "training_modifications", "statistics", "timeframes_by_length",
+            "sciatica_vs_strain", "concept_hierarchy", "terminology_mappings", "interpretations",
+            "section_coverage"} <= set(LIBRARY)
+
+
+@pytest.mark.parametrize("name", query_names())
+def test_every_query_has_a_header_and_a_golden_file(name):
+    info = query_info(name)
+    assert info.title and info.title != name
+    assert len(info.question) > 20
+    assert info.columns
+    assert (GOLDEN / f"{name}.json").exists(), "run python tests/regenerate_goldens.py and review the diff"
+
+
+@pytest.fixture(scope="module")
+def engines(graph):
+    return {name: make_engine(name, graph) for name in ("pyoxigraph", "rdflib")}
+
+
+@pytest.mark.parametrize("engine_name", ["pyoxigraph", "rdflib"])
+@pytest.mark.parametrize("name", LIBRARY)
+def test_golden_results(engines, engine_name, name):
+    result = engines[engine_name].query(query_text(name))
+    variables, rows = golden(name)
+    assert result.variables == variables
+    assert rows_as_set(result) == rows
+
+
+@pytest.mark.parametrize("name", sorted(TRIAGE_QUERIES))
+def test_golden_results_of_the_triage_queries(name):
+    bindings = {"rule": URIRef(PRESENTATION["rule"])} if name == "rule_criteria" else None
+    result = presentation_engine().query(query_text(name), bindings)
+    assert rows_as_set(result) == golden(name)[1]
+
+
+def test_golden_spot_checks(engines):
+    ox = engines["pyoxigraph"]
+    stats = ox.query(query_text("statistics"))
+    ces = [r for r in stats.rows if str(r[0]).endswith("stat-cauda-equina-rate")]
+    assert len(ces) == 1 and str(ces[0][1]) == "0.04" and "0.04% for cauda equina syndrome" in str(ces[0][8])
+    flags = {str(r[2]) for r in ox.query(query_text("red_flags_by_urgency")).rows}
+    assert len(flags) == 15
+    coverage = {str(r[2]): int(r[4]) for r in ox.query(query_text("section_coverage")).rows}
+    assert coverage["Free non-medical discussion"] == 0  # the clinic's sales box yields no facts
+    assert coverage["Recent Articles & Medical Insights"] == 0
+    assert coverage["Back pain with leg symptoms is it sciatica"] > 10
+
+
+def test_parameters_are_bound_not_pasted(engines, graph):
+    text = query_text("condition_actions")
+    result = engines["pyoxigraph"].query(text, {"condition": URIRef("https://w3id.org/mskg/id/tennis-elbow")})
+    assert {str(r[0]) for r in result.rows} == {"https://w3id.org/mskg/id/tennis-elbow"}
+    assert len(result.rows) == 13  # 5 first-line, 4 later options, 4 other recommendations
+    hostile = engines["pyoxigraph"].query(text, {"condition": URIRef("urn:x> } ; ?a ?b ?c { <urn:y")})
+    assert hostile.rows == []
+
+
+def test_a_syntax_error_reports_line_and_column(engines):
+    with pytest.raises(QueryError) as err:
+        engines["pyoxigraph"].query("SELECT * WHERE {\n  ?s ?p }")
+    assert (err.value.line, err.value.column) == (2, 10)
+
+
+def run(*args):
+    return CliRunner().invoke(cli, ["query", *args])
+
+
+def test_query_list_prints_name_then_title():
+    lines = run("--list").output.splitlines()
+    assert len(lines) == len(query_names())
+    assert lines[0].split()[0] == "class_counts"
+    assert any(line.startswith("statistics") and line.endswith("Statistics with their sources") for line in lines)
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv", "tsv", "xml", "table"])
+def test_every_format_parses_with_a_standard_parser(fmt):
+    result = run("red_flags_by_urgency", "--format", fmt)
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    if fmt == "json":
+        data = json.loads(out)
+        assert data["head"]["vars"][:3] == ["rank", "urgency", "flag"]
+        assert len(data["results"]["bindings"]) == 33
+    elif fmt == "csv":
+        rows = list(csv.reader(io.StringIO(out)))
+        assert rows[0][:3] == ["rank", "urgency", "flag"] and len(rows) == 34
+    elif fmt == "tsv":
+        lines = out.splitlines()
+        assert lines[0].startswith("?rank\t?urgency") and len(lines) == 34
+    elif fmt == "xml":
+        root = ET.fromstring(out.encode())
+        ns = "{http://www.w3.org/2005/sparql-results#}"
+        assert len(root.find(f"{ns}results").findall(f"{ns}result")) == 33
+    else:
+        assert out.splitlines()[-1] == "(33 rows)"
+        assert "id:rf-saddle-anaesthesia" in out
+
+
+@pytest.mark.parametrize("fmt,parser", [("turtle", "turtle"), ("nt", "nt"), ("json-ld", "json-ld")])
+def test_graph_results_parse_with_rdflib(fmt, parser):
+    result = run("-e", "CONSTRUCT { ?s skos:altLabel ?a } WHERE { BIND(id:saddle-anaesthesia AS ?s) ?s skos:altLabel ?a }",
+                 "--format", fmt)
+    assert result.exit_code == 0, result.output
+    graph = Graph().parse(data=result.stdout, format=parser)
+    assert len(graph) == 10
+
+
+def test_cli_parameter_and_its_checks():
+    ok = run("condition_actions", "--param", "condition=tennis-elbow", "--format", "json")
+    assert ok.exit_code == 0
+    assert len(json.loads(ok.stdout)["results"]["bindings"]) == 13
+    unknown = run("statistics", "--param", "condition=x")
+    assert unknown.exit_code == 2
+    assert unknown.stderr == "mskg query: query 'statistics' has no parameter 'condition'; its parameters: none\n"
+    bad = run("condition_actions", "--param", "condition")
+    assert bad.exit_code == 2 and "bad --param 'condition'" in bad.stderr
+
+
+@pytest.mark.parametrize("query,message", [
+    ("SELECT * WHERE {\n  ?s ?p }", "mskg query: syntax error: expected one of LATERAL, SERVICE, [_] at line 2, column 10\n"),
+    ("SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }",
+     "mskg query: SERVICE (federated query) is not accepted: this service makes no outbound connections\n"),
+    ("SELECT * FROM <file:///etc/passwd> WHERE { ?s ?p ?o }", "mskg query: FROM / FROM NAMED is not accepted"),
+    ("INSERT DATA { <urn:a> <urn:b> <urn:c> }", "mskg query: this endpoint is read-only: INSERT"),
+    ("LOAD <http://example.org/x>", "mskg query: this endpoint is read-only: LOAD"),
+])
+def test_bad_or_forbidden_queries_exit_2(query, message):
+    result = run("-e", query)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith(message)
+
+
+def test_a_graph_format_for_a_table_is_refused():
+    result = run("statistics", "--format", "turtle")
+    assert result.exit_code == 2 and "a SELECT or ASK result is a table" in result.stderr
+
+
+def test_an_unknown_query_name_suggests_the_closest():
+    result = run("statistcs")
+    assert result.exit_code == 2
+    assert result.stderr == "mskg query: no query named 'statistcs'; did you mean statistics?\n"
