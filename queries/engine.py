@@ -180,7 +180,10 @@ class OxigraphEngine(Engine):
 
     def raw(self, text: str, bindings: Mapping[str, Node] | None = None):
         """Run the query and return pyoxigraph's own result object (for native serialisation)."""
-        substitutions = {self.ox.Variable(name): self.to_ox(term) for name, term in (bindings or {}).items()}
+        try:
+            substitutions = {self.ox.Variable(name): self.to_ox(term) for name, term in (bindings or {}).items()}
+        except ValueError as exc:
+            raise QueryError(f"bad parameter value: {exc}") from exc
         try:
             return self.store.query(text, substitutions=substitutions or None, prefixes=self.prefixes)
         except SyntaxError as exc:

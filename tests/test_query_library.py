@@ -9,7 +9,7 @@ from xml.etree import ElementTree as ET
 
 import pytest
 from click.testing import CliRunner
-from rdflib import Graph, URIRef
+from rdflib import Graph, Literal, URIRef
 
 from mskg.cli.main import cli
 from mskg.queries import TRIAGE_QUERIES, query_info, query_names, query_text
@@ -86,8 +86,10 @@ def test_parameters_are_bound_not_pasted(engines, graph):
     result = engines["pyoxigraph"].query(text, {"condition": URIRef("https://w3id.org/mskg/id/tennis-elbow")})
     assert {str(r[0]) for r in result.rows} == {"https://w3id.org/mskg/id/tennis-elbow"}
     assert len(result.rows) == 13  # 5 first-line, 4 later options, 4 other recommendations
-    hostile = engines["pyoxigraph"].query(text, {"condition": URIRef("urn:x> } ; ?a ?b ?c { <urn:y")})
-    assert hostile.rows == []
+    hostile = engines["pyoxigraph"].query(text, {"condition": Literal("x> } ; ?a ?b ?c { <urn:y")})
+    assert hostile.rows == []  # a value is a term, never query text
+    with pytest.raises(QueryError, match="bad parameter value: Invalid IRI code point '>'"):
+        engines["pyoxigraph"].query(text, {"condition": URIRef("urn:x> } ; ?a ?b ?c { <urn:y")})
 
 
 def test_a_syntax_error_reports_line_and_column(engines):
