@@ -7,6 +7,7 @@ import click
 
 from .kb import build, stats, validate
 from .query import load, query
+from .serve import serve
 from .triage import explain, search, triage
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
@@ -31,6 +32,7 @@ cli.add_command(explain)
 cli.add_command(search)
 cli.add_command(query)
 cli.add_command(load)
+cli.add_command(serve)
 cli.add_command(build)
 cli.add_command(validate)
 cli.add_command(stats)

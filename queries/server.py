@@ -1,0 +1,175 @@
+"""``mskg serve``: a read-only SPARQL 1.1 Protocol endpoint at ``/sparql`` (Starlette on uvicorn).
+
+Protocol: GET ``?query=``, POST ``application/x-www-form-urlencoded`` (``query=``) or
+``application/sparql-query``; results negotiated by Accept (SPARQL JSON/XML, CSV, TSV; Turtle,
+N-Triples, JSON-LD for graphs); a service description on GET without a query.
+
+Safety, decided before anything is evaluated: SPARQL Update (the ``update`` parameter, an
+``application/sparql-update`` body, or update keywords) → 403; LOAD, SERVICE, FROM / FROM NAMED and the
+``default-graph-uri`` / ``named-graph-uri`` parameters → 403 or 400, so the server never makes an
+outbound connection or reads a local file on a query's behalf. Each query runs in a worker process with
+a time limit, a row limit and a memory limit (see :mod:`mskg.queries.workers`); an overrun gets an error
+status, never a 200 with a truncated body. CORS is off unless origins are allowed explicitly, and
+credentials are never allowed.
+"""
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+
+from .run import ForbiddenQuery, check_read_only
+from .triage import DISCLAIMER
+from .workers import Answer, WorkerPool
+
+FORM = "application/x-www-form-urlencoded"
+SPARQL_QUERY = "application/sparql-query"
+SPARQL_UPDATE = "application/sparql-update"
+
+
+@dataclass
+class ServerConfig:
+    """Limits and options of one endpoint."""
+
+    timeout: float = 10.0
+    max_rows: int = 10_000
+    workers: int = 2
+    memory_mb: int = 2048
+    max_body: int = 1_000_000
+    cors_origins: list[str] = field(default_factory=list)
+
+
+def _text(status: int, message: str) -> Response:
+    return PlainTextResponse(message.rstrip() + "\n", status_code=status)
+
+
+def _answer(answer: Answer) -> Response:
+    return Response(answer.body, status_code=answer.status, media_type=answer.content_type)
+
+
+SERVICE_DESCRIPTION = """@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .
+@prefix formats: <http://www.w3.org/ns/formats/> .
+@prefix void: <http://rdfs.org/ns/void#> .
+@prefix dct: <http://purl.org/dc/terms/> .
+
+<{endpoint}> a sd:Service ;
+    sd:endpoint <{endpoint}> ;
+    sd:supportedLanguage sd:SPARQL11Query ;
+    sd:resultFormat formats:SPARQL_Results_JSON , formats:SPARQL_Results_XML , formats:SPARQL_Results_CSV ,
+        formats:SPARQL_Results_TSV , formats:Turtle , formats:N-Triples , formats:JSON-LD ;
+    dct:description "mskg: a provenance-traced knowledge graph of sports-related back and elbow pain. Read-only: no SPARQL Update, LOAD, SERVICE or FROM. Time limit {timeout:g} s, at most {max_rows} result rows per query. {disclaimer}"@en ;
+    sd:defaultDataset [
+        a sd:Dataset ;
+        sd:defaultGraph [ a sd:Graph ; void:triples {triples} ]
+    ] .
+"""
+
+
+def create_app(ntriples: bytes, triples: int, config: ServerConfig | None = None) -> Starlette:
+    """The ASGI application over one graph (given as N-Triples, loaded by each worker)."""
+    config = config or ServerConfig()
+    state: dict[str, WorkerPool] = {}
+
+    @asynccontextmanager
+    async def lifespan(app):
+        state["pool"] = await run_in_threadpool(
+            WorkerPool, ntriples, config.workers, config.timeout, config.max_rows, config.memory_mb)
+        try:
+            yield
+        finally:
+            state["pool"].close()
+
+    def description(request: Request) -> Response:
+        endpoint = str(request.url.replace(query="", fragment=""))
+        body = SERVICE_DESCRIPTION.format(endpoint=endpoint, timeout=config.timeout, max_rows=config.max_rows,
+                                          triples=triples, disclaimer=DISCLAIMER.replace('"', "'"))
+        return Response(body, media_type="text/turtle; charset=utf-8")
+
+    async def sparql(request: Request) -> Response:
+        try:
+            return await _sparql(request)
+        except Exception as exc:  # nothing a client sends may crash the server
+            return _text(500, f"Internal error: {type(exc).__name__}")
+
+    async def _sparql(request: Request) -> Response:
+        params = list(parse_qsl(request.url.query, keep_blank_values=True))
+        query: list[str] = []
+        if request.method == "POST":
+            content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+            body = await _read_body(request, config.max_body)
+            if isinstance(body, Response):
+                return body
+            if content_type == SPARQL_UPDATE:
+                return _text(403, "This endpoint is read-only: SPARQL Update is not accepted")
+            try:
+                text = body.decode("utf-8")
+            except UnicodeDecodeError:
+                return _text(400, "The request body is not UTF-8")
+            if content_type == FORM:
+                params += parse_qsl(text, keep_blank_values=True)
+            elif content_type == SPARQL_QUERY:
+                query.append(text)
+            else:
+                return _text(415, f"Unsupported media type {content_type or '(none)'!r}: send {FORM} or {SPARQL_QUERY}")
+        names = [name for name, _ in params]
+        if "update" in names:
+            return _text(403, "This endpoint is read-only: SPARQL Update is not accepted")
+        if "default-graph-uri" in names or "named-graph-uri" in names:
+            return _text(400, "default-graph-uri and named-graph-uri are not supported: queries run on the mskg graph")
+        query += [value for name, value in params if name == "query"]
+        if len(query) > 1:
+            return _text(400, "More than one query given: send exactly one 'query'")
+        if not query:
+            if request.method == "GET":
+                return description(request)
+            return _text(400, "No query given: send a 'query' parameter or an application/sparql-query body")
+        text = query[0]
+        if not text.strip():
+            return _text(400, "The query is empty")
+        try:
+            check_read_only(text)
+        except ForbiddenQuery as exc:
+            return _text(403, str(exc))
+        answer = await run_in_threadpool(state["pool"].run, text, request.headers.get("accept"))
+        return _answer(answer)
+
+    async def home(request: Request) -> Response:
+        return _text(200, f"mskg SPARQL endpoint: {request.url_for('sparql')}\n{DISCLAIMER}")
+
+    middleware = []
+    if config.cors_origins:
+        middleware.append(Middleware(CORSMiddleware, allow_origins=config.cors_origins, allow_credentials=False,
+                                     allow_methods=["GET", "POST"], allow_headers=["Content-Type", "Accept"]))
+    routes = [Route("/sparql", sparql, methods=["GET", "POST"], name="sparql"), Route("/", home, methods=["GET"])]
+    return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+
+
+async def _read_body(request: Request, limit: int) -> bytes | Response:
+    chunks = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return _text(413, f"The request body is larger than {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def serve(host: str = "127.0.0.1", port: int = 8000, config: ServerConfig | None = None) -> None:
+    """Build the graph, start the workers and serve until interrupted."""
+    import uvicorn
+
+    from ..kg.build import to_ntriples
+    from ..kg.load import load_graph
+
+    graph = load_graph()
+    app = create_app(to_ntriples(graph).encode("utf-8"), len(graph), config)
+    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
