@@ -128,6 +128,10 @@ class OxrdflibEngine(RdflibEngine):
     name = "oxrdflib"
 
     def __init__(self, graph: Graph):
+        try:
+            import oxrdflib  # noqa: F401  (registers the "Oxigraph" store plugin)
+        except ImportError as exc:
+            raise QueryError("the oxrdflib engine is not installed: pip install 'mskg[bench]'") from exc
         store = Graph(store="Oxigraph")
         store.parse(data=graph.serialize(format="nt"), format="nt")
         super().__init__(store)

@@ -1,0 +1,104 @@
+"""The same query layer on an external triplestore: a real Oxigraph server (the `oxigraph` package's CLI).
+
+The test starts `oxigraph serve` in memory on a free loopback port, pushes the graph with `mskg load`
+(SPARQL 1.1 Graph Store Protocol), runs the whole named library there with `mskg query --endpoint`'s
+library function, and requires the golden results of the in-process engine.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from rdflib import URIRef
+
+from mskg.cli.main import cli
+from mskg.queries import TRIAGE_QUERIES, query_names, query_text
+from mskg.queries.engine import QueryError, cell
+from mskg.queries.run import run_remote
+
+GOLDEN = Path(__file__).resolve().parent / "golden"
+
+
+def _oxigraph() -> str:
+    found = shutil.which("oxigraph") or str(Path(sys.executable).with_name("oxigraph"))
+    if not Path(found).exists():
+        pytest.fail("the oxigraph server is missing: pip install '.[test]' installs it")
+    return found
+
+
+@pytest.fixture(scope="module")
+def oxigraph():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    process = subprocess.Popen([_oxigraph(), "serve", "--bind", f"127.0.0.1:{port}"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(base + "/query?query=ASK%7B%7D", timeout=1):
+                break
+        except (urllib.error.URLError, ConnectionError):
+            if time.monotonic() > deadline or process.poll() is not None:
+                process.kill()
+                pytest.fail("oxigraph serve did not start")
+            time.sleep(0.2)
+    yield base
+    process.terminate()
+    process.wait(10)
+
+
+@pytest.fixture(scope="module")
+def loaded(oxigraph):
+    result = CliRunner().invoke(cli, ["load", "--endpoint", f"{oxigraph}/store"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("loaded ") and "triples into the default graph" in result.output
+    return f"{oxigraph}/query"
+
+
+@pytest.mark.parametrize("name", [n for n in query_names() if n not in TRIAGE_QUERIES])
+def test_the_library_gives_the_golden_results_on_oxigraph_server(loaded, name):
+    result = run_remote(query_text(name), loaded)
+    golden = json.loads((GOLDEN / f"{name}.json").read_text(encoding="utf-8"))
+    assert result.variables == golden["variables"]
+    assert {tuple(cell(t) for t in row) for row in result.rows} == {tuple(r) for r in golden["rows"]}
+
+
+def test_parameters_on_an_external_store(loaded):
+    result = run_remote(query_text("condition_actions"), loaded,
+                        {"condition": URIRef("https://w3id.org/mskg/id/tennis-elbow")})
+    assert {str(r[0]) for r in result.rows} == {"https://w3id.org/mskg/id/tennis-elbow"}
+    assert len(result.rows) == 13
+    hierarchy = run_remote(query_text("concept_hierarchy"), loaded,
+                           {"root": URIRef("https://w3id.org/mskg/id/serious-spinal-pathology")})
+    assert {str(r[1]).rsplit("/", 1)[1] for r in hierarchy.rows} == {
+        "cauda-equina-syndrome", "spinal-infection", "metastatic-spinal-disease", "spinal-fracture",
+        "spinal-nerve-compression"}
+
+
+def test_mskg_query_endpoint_from_the_command_line(loaded):
+    result = CliRunner().invoke(cli, ["query", "statistics", "--endpoint", loaded, "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0] == "statistic,value,unit,approximate,measures,population,about,source,quote"
+    assert len(result.stdout.splitlines()) == 8
+    forbidden = CliRunner().invoke(cli, ["query", "-e", "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }",
+                                         "--endpoint", loaded])
+    assert forbidden.exit_code == 2 and "SERVICE (federated query) is not accepted" in forbidden.stderr
+
+
+def test_an_unreachable_endpoint_is_a_clear_error():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pytest.raises(QueryError, match=f"cannot reach http://127.0.0.1:{port}/query"):
+        run_remote("ASK {}", f"http://127.0.0.1:{port}/query", timeout=5)
