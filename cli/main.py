@@ -7,6 +7,7 @@ import click
 
 from .kb import build, stats, validate
 from .query import load, query
+from .reason import reason
 from .serve import serve
 from .triage import explain, search, triage
 
@@ -33,6 +34,7 @@ cli.add_command(search)
 cli.add_command(query)
 cli.add_command(load)
 cli.add_command(serve)
+cli.add_command(reason)
 cli.add_command(build)
 cli.add_command(validate)
 cli.add_command(stats)

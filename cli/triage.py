@@ -54,7 +54,9 @@ def _presentation(graph, findings, absent, duration, trend):
 @click.command()
 @_presentation_options
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def triage(findings, absent, duration, trend, fmt):
+@click.option("--engine", type=click.Choice(["sparql", "owl"]), default="sparql", show_default=True,
+              help="sparql: the rules evaluated by SPARQL; owl: the presentation classified by the HermiT reasoner (needs Java).")
+def triage(findings, absent, duration, trend, fmt, engine):
     """How urgent is it, what to do, and why — from what a person reports.
 
     Example: mskg triage --finding "saddle numbness" --format json
@@ -65,7 +67,16 @@ def triage(findings, absent, duration, trend, fmt):
 
     graph = load_graph()
     presentation = _presentation(graph, findings, absent, duration, trend)
-    result = engine_for(graph).triage(presentation)
+    if engine == "owl":
+        from ..ontology.reasoning import ReasonerUnavailable
+
+        try:
+            result = engine_for(graph).triage_owl(presentation)
+        except ReasonerUnavailable as exc:
+            click.echo(f"mskg: {exc}", err=True)
+            raise SystemExit(2)
+    else:
+        result = engine_for(graph).triage(presentation)
     click.echo(to_json(triage_dict(result)) if fmt == "json" else triage_text(result))
 
 

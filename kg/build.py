@@ -457,7 +457,8 @@ def write_build(out: Path, fmt: str = "turtle") -> BuildOutput:
     """Build, validate against the SHACL shapes, and only then write the files; nothing is written on failure.
 
     Writes ``ontology.<ext>`` (the vocabulary), ``instances.<ext>`` (the article-derived graph) and
-    ``mskg.owl`` (both, as RDF/XML for owlready2 and Protégé).
+    ``mskg.owl`` (both, plus the triage rules as OWL defined classes, as RDF/XML for owlready2 and
+    Protégé, where a reasoner classifies presentations into the urgency tiers).
     """
     from ..ontology.shacl import validate_shapes
 
@@ -469,11 +470,14 @@ def write_build(out: Path, fmt: str = "turtle") -> BuildOutput:
     report = validate_shapes(graph)
     if not report.conforms:
         return BuildOutput((), len(graph), report)
+    from ..ontology.reasoning import defined_classes
+
     ext = FORMATS[fmt][1]
+    everything = graph + defined_classes(graph).graph  # with the rules read as OWL defined classes
     payloads = {
         f"ontology.{ext}": serialize(ontology, fmt),
         f"instances.{ext}": serialize(instances, fmt),
-        "mskg.owl": serialize(graph, "xml"),
+        "mskg.owl": serialize(everything, "xml"),
     }
     out.mkdir(parents=True, exist_ok=True)
     written = []

@@ -271,6 +271,43 @@ class TriageEngine:
             explain_result(self.graph, result)
         return result
 
+    def triage_owl(self, presentation: Presentation, reasoner: str = "hermit", explain: bool = True) -> TriageResult:
+        """Triage with the OWL reasoner deciding what fires (see :mod:`mskg.ontology.reasoning`).
+
+        The reasoner classifies the presentation into the rules' defined classes and the urgency tiers;
+        the answer takes the same shape as :meth:`triage`. Recommendations and explanations are then
+        read from the graph for the rules the reasoner says fire.
+        """
+        return self.triage_many_owl([presentation], reasoner, explain)[0]
+
+    def triage_many_owl(self, presentations: Sequence[Presentation], reasoner: str = "hermit",
+                        explain: bool = False) -> list[TriageResult]:
+        """Classify many presentations in one reasoner run (Java starts once)."""
+        from dataclasses import replace
+
+        from ..ontology.reasoning import classify
+
+        inputs = [([r.concept.iri for r in p.findings], p.duration_days, p.trend) for p in presentations]
+        results = []
+        for presentation, owl in zip(presentations, classify(self.graph, inputs, reasoner)):
+            candidates = {r.id: r for r in self.rules(presentation)}
+            unexplained = owl.fired - set(candidates)
+            if unexplained:
+                raise RuntimeError(f"the OWL reasoner fires {sorted(unexplained)}, whose criteria the graph's "
+                                   "SPARQL reading says are not met: the two engines disagree")
+            rules = [replace(r, fires=r.id in owl.fired) for r in candidates.values()]
+            urgency = max((self.urgencies[t] for t in owl.tiers), key=lambda u: u.rank,
+                          default=self.urgencies["self-care"])
+            stop = owl.training_stop
+            result = TriageResult(presentation, urgency, "stop" if stop else "modify", rules,
+                                  self._recommendations(rules, stop), self.not_asked(presentation))
+            if explain:
+                from .explain import explain_result
+
+                explain_result(self.graph, result)
+            results.append(result)
+        return results
+
     def _recommendations(self, rules: list[RuleResult], stop: bool) -> list[Recommendation]:
         by_action: dict[URIRef, Recommendation] = {}
         pending: dict[URIRef, list[RuleResult]] = {}
@@ -335,8 +372,16 @@ def engine_for(graph: Graph) -> TriageEngine:
     return engine
 
 
+ENGINES = ("sparql", "owl")
+
+
 def triage(graph: Graph, findings: Sequence[str], absent: Sequence[str] = (), duration: str | None = None,
-           trend: str | None = None, explain: bool = True) -> TriageResult:
-    """Resolve the inputs and triage them: the library entry point behind ``mskg triage``."""
+           trend: str | None = None, explain: bool = True, engine: str = "sparql") -> TriageResult:
+    """Resolve the inputs and triage them: the library entry point behind ``mskg triage``.
+
+    ``engine`` is ``sparql`` (the rules evaluated by SPARQL queries) or ``owl`` (classified by HermiT).
+    """
     presentation = make_presentation(graph, findings, absent, duration, trend)
+    if engine == "owl":
+        return engine_for(graph).triage_owl(presentation, explain=explain)
     return engine_for(graph).triage(presentation, explain=explain)
