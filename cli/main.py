@@ -1,8 +1,6 @@
 """The ``mskg`` click group. Each feature module exports its commands; this module only assembles them."""
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
 import click
 
 from .kb import build, stats, validate
@@ -13,14 +11,8 @@ from .triage import explain, search, triage
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
 
-try:
-    __version__ = version("mskg")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0+unknown"
-
-
 @click.group(context_settings=CONTEXT_SETTINGS)
-@click.version_option(__version__, prog_name="mskg")
+@click.version_option(package_name="mskg", prog_name="mskg")  # looked up only when asked
 def cli() -> None:
     """mskg: a provenance-traced knowledge graph of sports-related back and elbow pain.
 

@@ -54,16 +54,43 @@ def _presentation(graph, findings, absent, duration, trend):
 @click.command()
 @_presentation_options
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("--engine", type=click.Choice(["sparql", "owl"]), default="sparql", show_default=True,
-              help="sparql: the rules evaluated by SPARQL; owl: the presentation classified by the HermiT reasoner (needs Java).")
-def triage(findings, absent, duration, trend, fmt, engine):
+@click.option("--engine", type=click.Choice(["compiled", "sparql", "owl"]), default="compiled", show_default=True,
+              help="compiled: the graph's rules compiled to Python (fast, cached); sparql: the rules evaluated by "
+                   "SPARQL queries; owl: the presentation classified by the HermiT reasoner (needs Java). "
+                   "All three give the same answer (tests prove it).")
+@click.option("--batch", "batch_file", type=click.File("r", encoding="utf-8"), metavar="FILE",
+              help="Triage every presentation in FILE (JSON Lines, or CSV with an id,findings,absent,duration,trend "
+                   "header; '-' for stdin): one JSON result a line on stdout, bad lines reported on stderr.")
+@click.option("--explain/--no-explain", default=True, show_default=True,
+              help="With --batch: include the explanation paths (slower).")
+@click.option("--input-format", type=click.Choice(["auto", "jsonl", "csv"]), default="auto", show_default=True,
+              help="With --batch: how FILE is written (auto: .csv files are CSV, anything else JSON Lines).")
+def triage(findings, absent, duration, trend, fmt, engine, batch_file, explain, input_format):
     """How urgent is it, what to do, and why — from what a person reports.
 
     Example: mskg triage --finding "saddle numbness" --format json
     """
+    from .render import to_json, triage_dict, triage_text
+
+    if batch_file is not None:
+        if findings or absent or duration or trend:
+            click.echo("mskg: --batch reads presentations from FILE; do not combine it with --finding, "
+                       "--absent, --duration or --trend", err=True)
+            raise SystemExit(2)
+        from .batch import run_batch
+
+        raise SystemExit(run_batch(batch_file, engine, explain, input_format))
+    if engine == "compiled":
+        from ..kg.load import load_compiled
+        from ..queries.compiled import CompiledTriageEngine
+
+        kb = load_compiled()
+        presentation = _presentation(kb.resolver, findings, absent, duration, trend)
+        result = CompiledTriageEngine(kb).triage(presentation)
+        click.echo(to_json(triage_dict(result)) if fmt == "json" else triage_text(result))
+        return
     from ..kg.load import load_graph
     from ..queries.triage import engine_for
-    from .render import to_json, triage_dict, triage_text
 
     graph = load_graph()
     presentation = _presentation(graph, findings, absent, duration, trend)

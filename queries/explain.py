@@ -75,11 +75,16 @@ class Explanation:
     sources: tuple[Excerpt, ...]
 
     def as_dict(self) -> dict:
-        return {
-            "path": [{"id": n.id, "label": n.label, "type": n.type} for n in self.path],
-            "edges": list(self.edges),
-            "sources": [s.as_dict() for s in self.sources],
-        }
+        """The public JSON shape (built once per explanation; explanations are immutable and shared)."""
+        cached = self.__dict__.get("_dict")
+        if cached is None:
+            cached = {
+                "path": [{"id": n.id, "label": n.label, "type": n.type} for n in self.path],
+                "edges": list(self.edges),
+                "sources": [s.as_dict() for s in self.sources],
+            }
+            object.__setattr__(self, "_dict", cached)
+        return cached
 
 
 def _local(iri: object) -> str:
@@ -95,7 +100,25 @@ class GraphView:
         self.g = nx.MultiDiGraph()
         self.article_text: str | None = None
         self._build()
-        self.finding_to_rule = nx.subgraph_view(self.g, filter_edge=lambda u, v, k: k in FINDING_TO_RULE)
+        self.threshold_of = {s: o for s, o in graph.subject_objects(MSKG.hasThresholdTimeframe)}
+        self.timeframe_of = {s: o for s, o in graph.subject_objects(MSKG.hasTimeframe)}
+        self.finding_to_rule = self._finding_to_rule()
+
+    def _finding_to_rule(self):
+        return nx.subgraph_view(self.g, filter_edge=lambda u, v, k: k in FINDING_TO_RULE)
+
+    def __getstate__(self) -> dict:
+        """Picklable without the rdflib graph (the cache stores the view on its own)."""
+        self._article()
+        state = dict(self.__dict__)
+        state["graph"] = None
+        state.pop("finding_to_rule", None)
+        state.pop("_memo", None)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self.finding_to_rule = self._finding_to_rule()
 
     def _excerpts(self) -> dict[URIRef, Excerpt]:
         rows = self.graph.query(
@@ -219,16 +242,28 @@ def view_for(graph: Graph) -> GraphView:
     return GraphView(graph)
 
 
+def _memo(view: GraphView, key: tuple, make):
+    """Explanations depend only on the finding, the rule (and action): compute each once per view."""
+    memo = view.__dict__.setdefault("_memo", {})
+    if key not in memo:
+        memo[key] = make()
+    return memo[key]
+
+
 def rule_explanations(view: GraphView, rule: "RuleResult") -> list[Explanation]:
     """Why a rule fires: from each reported finding that meets a criterion, to the rule and its urgency."""
     urgency = ID[rule.urgency.id]
     explanations = []
     for reported in dict.fromkeys(r for _, r, _ in rule.matches):
-        edges = view.path_to_rule(ID[reported], rule.iri)
-        explanations.append(view.explanation(edges + [(rule.iri, urgency, MSKG.setsUrgency)]))
-        threshold = view.graph.value(rule.iri, MSKG.hasThresholdTimeframe)
-        if threshold is not None and rule.fires:
-            explanations.append(view.explanation(edges + [(rule.iri, threshold, MSKG.hasThresholdTimeframe)]))
+        def make(reported=reported) -> tuple[Explanation, ...]:
+            edges = view.path_to_rule(ID[reported], rule.iri)
+            found = [view.explanation(edges + [(rule.iri, urgency, MSKG.setsUrgency)])]
+            threshold = view.threshold_of.get(rule.iri)
+            if threshold is not None and rule.fires:
+                found.append(view.explanation(edges + [(rule.iri, threshold, MSKG.hasThresholdTimeframe)]))
+            return tuple(found)
+
+        explanations += _memo(view, ("rule", rule.iri, reported, rule.fires), make)
     if not explanations:
         raise ExplanationError(f"rule {rule.id} has no path from the presentation's findings")
     return explanations
@@ -237,16 +272,16 @@ def rule_explanations(view: GraphView, rule: "RuleResult") -> list[Explanation]:
 def action_explanations(view: GraphView, rule: "RuleResult", action: URIRef) -> list[Explanation]:
     """Why an action is recommended: finding -> rule -> action (-> its timeframe)."""
     tail: list[Edge] = [(rule.iri, action, MSKG.callsFor)]
-    timeframe = view.graph.value(action, MSKG.hasTimeframe)
+    timeframe = view.timeframe_of.get(action)
     if timeframe is not None:
         tail.append((action, timeframe, MSKG.hasTimeframe))
-    return [view.explanation(view.path_to_rule(ID[reported], rule.iri) + tail)
+    return [_memo(view, ("action", rule.iri, action, reported),
+                  lambda reported=reported: view.explanation(view.path_to_rule(ID[reported], rule.iri) + tail))
             for reported in dict.fromkeys(r for _, r, _ in rule.matches)]
 
 
-def explain_result(graph: Graph, result: "TriageResult") -> None:
+def explain_result(view: GraphView, result: "TriageResult") -> None:
     """Attach explanations to every fired rule and every recommendation of ``result`` (in place)."""
-    view = view_for(graph)
     rules = {r.id: r for r in result.rules}
     for rule in result.fired:
         result.explanations[rule.id] = rule_explanations(view, rule)
@@ -331,8 +366,8 @@ def rule_report(graph: Graph, presentation: "Presentation", rule_iri: URIRef,
     result = results.get(rule_iri)
     by_criterion: dict[str, list[TriggerStatus]] = {}
     for row in engine.query(presentation, "rule_criteria", rule=rule_iri):
-        by_criterion.setdefault(str(row.criterion), []).append(
-            TriggerStatus(_local(row.trigger), str(row.label), str(row.status)))
+        by_criterion.setdefault(str(row["criterion"]), []).append(
+            TriggerStatus(_local(row["trigger"]), str(row["label"]), str(row["status"])))
     criteria = [CriterionStatus(any(f.status == "reported" for f in fs), tuple(fs)) for _, fs in
                 sorted(by_criterion.items())]
     min_days = graph.value(rule_iri, MSKG.minDurationDays)

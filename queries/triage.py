@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import itertools
 import re
+import threading
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 
 from rdflib import RDF, SKOS, XSD, Graph, Literal, URIRef
-from rdflib.graph import ReadOnlyGraphAggregate
+from rdflib.term import Node
 
 from ..kg.resolve import Concept, resolver_for
 from ..ontology.namespaces import ID, MSKG, NAMESPACES
@@ -87,12 +90,15 @@ class Presentation:
         return g
 
 
-def make_presentation(graph: Graph, findings: Sequence[str], absent: Sequence[str] = (),
+def make_presentation(source, findings: Sequence[str], absent: Sequence[str] = (),
                       duration: str | None = None, trend: str | None = None) -> Presentation:
-    """Resolve free-text inputs into a ``Presentation``; raises ``ResolutionError`` or ``PresentationError``."""
+    """Resolve free-text inputs into a ``Presentation``; raises ``ResolutionError`` or ``PresentationError``.
+
+    ``source`` is the graph, or a ready ``Resolver`` (the compiled knowledge base carries one).
+    """
     if not findings:
         raise PresentationError("no findings given: name at least one finding or condition with --finding")
-    resolver = resolver_for(graph)
+    resolver = source if hasattr(source, "resolve") else resolver_for(source)
     present = tuple(Reported(text, resolver.resolve(text)) for text in findings)
     missing = tuple(Reported(text, resolver.resolve(text)) for text in absent)
     clash = {r.concept.id for r in present} & {r.concept.id for r in missing}
@@ -182,17 +188,34 @@ class TriageResult:
         return [r for r in self.fired if r.kind != "SelfCareRule"]
 
 
+@lru_cache(maxsize=8192)
 def _local(iri: object) -> str:
-    return str(iri)[len(str(ID)):] if str(iri).startswith(str(ID)) else str(iri).rsplit("#", 1)[-1]
+    text = str(iri)
+    return text[len(_ID):] if text.startswith(_ID) else text.rsplit("#", 1)[-1]
+
+
+_ID = str(ID)
 
 
 class TriageEngine:
-    """Runs the triage queries on one graph; cheap to create once and reuse for many presentations."""
+    """Triage by SPARQL: the named queries over the graph plus the presentation (in an Oxigraph store).
+
+    The policy (:meth:`triage`, :meth:`_recommendations`) is shared with :class:`CompiledTriageEngine`,
+    which answers the same data questions from rules compiled out of the same graph.
+    """
 
     def __init__(self, graph: Graph):
         self.graph = graph
         self.urgencies = self._urgencies()
         self._labels: dict[URIRef, str] = {}
+        self._store = None
+        self._lock = threading.Lock()
+
+    @property
+    def view(self):
+        from .explain import view_for
+
+        return view_for(self.graph)
 
     def _urgencies(self) -> dict[str, Urgency]:
         rows = self.graph.query(
@@ -206,33 +229,63 @@ class TriageEngine:
             self._labels[iri] = str(value) if value is not None else _local(iri)
         return self._labels[iri]
 
-    def query(self, presentation: Presentation, name: str, **bindings: object):
-        """Run a named query over the knowledge graph plus the presentation's triples."""
-        union = ReadOnlyGraphAggregate([self.graph, presentation.triples()])
-        return union.query(query_text(name), initNs=NAMESPACES, initBindings=bindings)
+    def query(self, presentation: Presentation, name: str, **bindings: Node) -> list[dict[str, Node]]:
+        """Run a named query over the knowledge graph plus the presentation's triples.
+
+        The graph sits in the default graph of an Oxigraph store; the presentation goes into a named
+        graph of its own for the duration of the query, and the query's default graph is their union.
+        """
+        from .engine import OxigraphEngine, from_ox
+
+        with self._lock:
+            if self._store is None:
+                self._store = OxigraphEngine(self.graph)
+            engine = self._store
+            ox = engine.ox
+            name_node = ox.NamedNode(f"urn:mskg:presentation:{uuid.uuid4()}")
+            engine.store.extend([ox.Quad(engine.to_ox(s), engine.to_ox(p), engine.to_ox(o), name_node)
+                                 for s, p, o in presentation.triples()])
+            try:
+                substitutions = {ox.Variable(k): engine.to_ox(v) for k, v in bindings.items()}
+                solutions = engine.store.query(query_text(name), default_graph=[ox.DefaultGraph(), name_node],
+                                               substitutions=substitutions or None)
+                variables = [v.value for v in solutions.variables]
+                return [{v: from_ox(solution[v]) for v in variables} for solution in solutions]
+            finally:
+                engine.store.remove_graph(name_node)
 
     def rules(self, presentation: Presentation) -> list[RuleResult]:
         """Every rule whose criteria the presentation meets, with whether it fires and its minimal trigger set."""
         matches: dict[str, list[tuple[str, str, str]]] = {}
-        for rule, criterion, reported, trigger in self.query(presentation, "triage_matches"):
-            matches.setdefault(_local(rule), []).append((str(criterion), _local(reported), _local(trigger)))
+        for row in self.query(presentation, "triage_matches"):
+            matches.setdefault(_local(row["rule"]), []).append(
+                (str(row["criterion"]), _local(row["reported"]), _local(row["trigger"])))
         results = []
         for row in self.query(presentation, "triage_rules"):
-            rule_id = _local(row.rule)
-            rule_matches = tuple(matches.get(rule_id, ()))
+            rule_id = _local(row["rule"])
+            rule_matches = tuple(sorted(matches.get(rule_id, ())))
             results.append(RuleResult(
-                iri=row.rule, id=rule_id, label=self.label(row.rule), kind=_local(row.type),
-                urgency=self.urgencies[_local(row.urgency)], fires=bool(row.fires.toPython()),
-                duration_ok=bool(row.durationOk.toPython()), trend_ok=bool(row.trendOk.toPython()),
+                iri=row["rule"], id=rule_id, label=self.label(row["rule"]), kind=_local(row["type"]),
+                urgency=self.urgencies[_local(row["urgency"])], fires=row["fires"].toPython() is True,
+                duration_ok=row["durationOk"].toPython() is True, trend_ok=row["trendOk"].toPython() is True,
                 matches=rule_matches, minimal_triggers=minimal_trigger_set(rule_matches),
             ))
+        results.sort(key=lambda r: (-r.urgency.rank, str(r.iri)))
         return results
 
     def not_asked(self, presentation: Presentation) -> list[tuple[str, str]]:
-        return [(_local(row.finding), str(row.label)) for row in self.query(presentation, "red_flag_screen")]
+        rows = [(_local(row["finding"]), str(row["label"]), int(row["rank"].toPython()))
+                for row in self.query(presentation, "red_flag_screen")]
+        return [(i, label) for i, label, _ in sorted(rows, key=lambda r: (-r[2], r[1], r[0]))]
 
     def actions_of(self, rule: URIRef) -> list[tuple[URIRef, str, str | None]]:
-        """The actions a rule calls for: (action, type label, timeframe label)."""
+        """The actions a rule calls for: (action, type label, timeframe label); read once per rule."""
+        cache = self.__dict__.setdefault("_actions", {})
+        if rule not in cache:
+            cache[rule] = self._read_actions(rule)
+        return cache[rule]
+
+    def _read_actions(self, rule: URIRef) -> list[tuple[URIRef, str, str | None]]:
         rows = self.graph.query(
             """SELECT ?action ?typeLabel ?tfLabel WHERE {
                  ?rule mskg:callsFor ?action . ?action a ?type . ?type skos:prefLabel ?typeLabel .
@@ -242,8 +295,11 @@ class TriageEngine:
         return [(a, str(t), str(tf) if tf is not None else None) for a, t, tf in rows]
 
     def is_training_modification(self, action: URIRef) -> bool:
-        return bool(self.graph.query("ASK { ?a a/rdfs:subClassOf* mskg:TrainingModification }",
-                                     initNs=NAMESPACES, initBindings={"a": action}).askAnswer)
+        cache = self.__dict__.setdefault("_training", {})
+        if action not in cache:
+            cache[action] = bool(self.graph.query("ASK { ?a a/rdfs:subClassOf* mskg:TrainingModification }",
+                                                  initNs=NAMESPACES, initBindings={"a": action}).askAnswer)
+        return cache[action]
 
     def condition_text(self, rule: URIRef) -> str | None:
         """What must still happen for a rule to fire, in words: 'if symptoms are unchanged or worsening after …'."""
@@ -268,7 +324,7 @@ class TriageEngine:
         if explain:
             from .explain import explain_result
 
-            explain_result(self.graph, result)
+            explain_result(self.view, result)
         return result
 
     def triage_owl(self, presentation: Presentation, reasoner: str = "hermit", explain: bool = True) -> TriageResult:
@@ -304,7 +360,7 @@ class TriageEngine:
             if explain:
                 from .explain import explain_result
 
-                explain_result(self.graph, result)
+                explain_result(self.view, result)
             results.append(result)
         return results
 
@@ -352,6 +408,8 @@ def minimal_trigger_set(matches: Sequence[tuple[str, str, str]]) -> tuple[str, .
         by_criterion.setdefault(criterion, set()).add(reported)
     if not by_criterion:
         return ()
+    if len(by_criterion) == 1:  # the common case: any one finding meets the rule
+        return (min(next(iter(by_criterion.values()))),)
     candidates = sorted(set().union(*by_criterion.values()))
     for size in range(1, len(candidates) + 1):
         for subset in itertools.combinations(candidates, size):

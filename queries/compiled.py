@@ -1,0 +1,183 @@
+"""Triage rules compiled from the graph into plain Python data, for instant answers and batch runs.
+
+Nothing clinical is written here: :func:`compile_kb` reads every rule's criteria, duration and trend
+conditions, urgency and actions out of the graph, and :class:`CompiledTriageEngine` evaluates them with
+the same meaning as ``queries/triage_rules.rq`` (a criterion is met by a reported concept or anything
+narrower; all criteria must be met; duration ≥ the minimum; trend one of those required). The policy —
+most urgent wins, red flags stop training, safety-net advice — is the one in
+:class:`mskg.queries.triage.TriageEngine`. A differential test proves both engines answer identically on
+every vignette and on thousands of generated presentations.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from rdflib import RDF, RDFS, SKOS, Graph, URIRef
+
+from ..kg.resolve import Concept, concepts_from_graph
+from ..ontology.namespaces import ID, MSKG
+from .triage import Presentation, RuleResult, TriageEngine, Urgency, _local, minimal_trigger_set
+
+#: Bump when the compiled form changes shape, so old caches are not read.
+COMPILED_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    """One triage rule, as data."""
+
+    iri: URIRef
+    id: str
+    label: str
+    kind: str
+    urgency: str
+    criteria: tuple[tuple[str, frozenset[str]], ...]  # (criterion IRI, trigger concept ids)
+    min_days: Decimal | None
+    trends: frozenset[str]  # lower-case trend names; empty when the rule needs none
+    actions: tuple[URIRef, ...]
+    condition_text: str | None
+
+
+@dataclass
+class CompiledKB:
+    """Everything triage and its explanations need, with no rdflib graph: small, picklable, fast."""
+
+    concepts: list[Concept]
+    ancestors: dict[str, frozenset[str]]  # concept id -> itself and every broader concept id
+    rules: list[CompiledRule]
+    by_trigger: dict[str, tuple[int, ...]]  # trigger concept id -> indices of rules that use it
+    urgencies: dict[str, Urgency]
+    actions: dict[URIRef, tuple[str, str | None, bool]]  # action -> (type label, timeframe label, training mod?)
+    red_flag_findings: list[tuple[str, str, int]]  # (id, label, most urgent rank), screen order
+    labels: dict[URIRef, str]
+    view: object  # mskg.queries.explain.GraphView
+    resolver: object  # mskg.kg.resolve.Resolver
+
+
+def compile_kb(graph: Graph) -> CompiledKB:
+    """Read the rules and everything triage needs out of ``graph``."""
+    from .explain import GraphView
+
+    sparql = TriageEngine(graph)  # reuse its readers of urgencies, actions and condition texts
+    concepts = concepts_from_graph(graph)
+    ancestors = {}
+    for concept in concepts:
+        ancestors[concept.id] = frozenset(
+            _local(a) for a in graph.transitive_objects(concept.iri, RDFS.subClassOf) if str(a).startswith(str(ID)))
+    rule_types = {t for t in graph.transitive_subjects(RDFS.subClassOf, MSKG.TriageRule) if t != MSKG.TriageRule}
+    rules = []
+    for rule in sorted({r for t in rule_types for r in graph.subjects(RDF.type, t)}, key=str):
+        kind = next(_local(t) for t in graph.objects(rule, RDF.type) if t in rule_types)
+        criteria = tuple(
+            (str(c), frozenset(_local(f) for f in graph.objects(c, MSKG.anyOf)))
+            for c in sorted(graph.objects(rule, MSKG.hasCriterion), key=str))
+        min_days = graph.value(rule, MSKG.minDurationDays)
+        rules.append(CompiledRule(
+            iri=rule, id=_local(rule), label=str(graph.value(rule, SKOS.prefLabel)), kind=kind,
+            urgency=_local(graph.value(rule, MSKG.setsUrgency)), criteria=criteria,
+            min_days=None if min_days is None else Decimal(str(min_days)),
+            trends=frozenset(_local(t).lower() for t in graph.objects(rule, MSKG.requiresTrend)),
+            actions=tuple(a for a, _, _ in sparql.actions_of(rule)),
+            condition_text=sparql.condition_text(rule),
+        ))
+    urgencies = sparql.urgencies
+    rules.sort(key=lambda r: (-urgencies[r.urgency].rank, str(r.iri)))
+    by_trigger: dict[str, list[int]] = {}
+    for index, rule in enumerate(rules):
+        for _, triggers in rule.criteria:
+            for trigger in triggers:
+                by_trigger.setdefault(trigger, []).append(index)
+    actions = {}
+    for rule in rules:
+        for action, type_label, timeframe in sparql.actions_of(rule.iri):
+            actions[action] = (type_label, timeframe, sparql.is_training_modification(action))
+    screen: dict[str, int] = {}
+    for rule in rules:
+        if rule.kind == "RedFlag":
+            for _, triggers in rule.criteria:
+                for trigger in triggers:
+                    screen[trigger] = max(screen.get(trigger, -1), urgencies[rule.urgency].rank)
+    labels = {c.iri: c.label for c in concepts}
+    labels.update({r.iri: r.label for r in rules})
+    labels.update({a: sparql.label(a) for a in actions})
+    red_flag_findings = sorted(((f, labels[ID[f]], rank) for f, rank in screen.items()),
+                               key=lambda item: (-item[2], item[1], item[0]))
+    from ..kg.resolve import Resolver
+
+    return CompiledKB(concepts, ancestors, rules, {k: tuple(sorted(set(v))) for k, v in by_trigger.items()},
+                      urgencies, actions, red_flag_findings, labels, GraphView(graph), Resolver(concepts))
+
+
+class CompiledTriageEngine(TriageEngine):
+    """The triage policy over compiled rules: no SPARQL, no rdflib graph at run time."""
+
+    def __init__(self, kb: CompiledKB):
+        self.kb = kb
+        self.graph = None
+        self.urgencies = kb.urgencies
+        self._view = kb.view
+
+    @property
+    def view(self):
+        return self._view
+
+    def label(self, iri: URIRef) -> str:
+        return self.kb.labels.get(iri, _local(iri))
+
+    def rules(self, presentation: Presentation) -> list[RuleResult]:
+        reported = [r.concept.id for r in presentation.findings]
+        closure = {f: self.kb.ancestors.get(f, frozenset((f,))) for f in reported}
+        touched = sorted({i for f in reported for a in closure[f] for i in self.kb.by_trigger.get(a, ())})
+        results = []
+        for index in touched:
+            rule = self.kb.rules[index]
+            matches = []
+            met = True
+            for criterion, triggers in rule.criteria:
+                found = [(criterion, f, t) for f in reported for t in sorted(closure[f] & triggers)]
+                if not found:
+                    met = False
+                    break
+                matches += found
+            if not met:
+                continue
+            days = presentation.duration_days
+            duration_ok = rule.min_days is None or (days is not None and days >= rule.min_days)
+            trend_ok = not rule.trends or presentation.trend in rule.trends
+            matches = tuple(sorted(matches))
+            results.append(RuleResult(
+                iri=rule.iri, id=rule.id, label=rule.label, kind=rule.kind, urgency=self.urgencies[rule.urgency],
+                fires=duration_ok and trend_ok, duration_ok=duration_ok, trend_ok=trend_ok,
+                matches=matches, minimal_triggers=minimal_trigger_set(matches)))
+        return results
+
+    def not_asked(self, presentation: Presentation) -> list[tuple[str, str]]:
+        reported = set()
+        for r in presentation.findings:
+            reported |= self.kb.ancestors.get(r.concept.id, frozenset((r.concept.id,)))
+        absent = {r.concept.id for r in presentation.absent}
+        if not absent:
+            return [(f, label) for f, label, _ in self.kb.red_flag_findings if f not in reported]
+        return [(f, label) for f, label, _ in self.kb.red_flag_findings
+                if f not in reported and not (self.kb.ancestors.get(f, frozenset((f,))) & absent)]
+
+    def actions_of(self, rule: URIRef) -> list[tuple[URIRef, str, str | None]]:
+        cache = self.__dict__.setdefault("_actions", {})
+        if rule not in cache:
+            cache[rule] = [(a, self.kb.actions[a][0], self.kb.actions[a][1]) for a in self._rule(rule).actions]
+        return cache[rule]
+
+    def is_training_modification(self, action: URIRef) -> bool:
+        return self.kb.actions[action][2]
+
+    def condition_text(self, rule: URIRef) -> str | None:
+        return self._rule(rule).condition_text
+
+    def _rule(self, iri: URIRef) -> CompiledRule:
+        if not hasattr(self, "_by_iri"):
+            self._by_iri = {r.iri: r for r in self.kb.rules}
+        return self._by_iri[iri]
+
+    def query(self, *args, **kwargs):
+        raise NotImplementedError("the compiled engine answers without SPARQL; use TriageEngine for queries")
