@@ -112,7 +112,6 @@ def explanation_tree(explanation: Explanation, inputs: dict[str, str]) -> list[s
 def triage_text(result: TriageResult) -> str:
     """``mskg triage`` for people."""
     p = result.presentation
-    inputs = {r.concept.id: r.input for r in p.findings}
     out = [f"URGENCY: {result.urgency.label.upper()} — {result.urgency.definition}",
            "TRAINING: " + ("STOP training now." if result.training == "stop"
                            else "keep moving, with the modifications below.")]

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import networkx as nx
 from rdflib import OWL, PROV, RDF, RDFS, SKOS, Graph, Literal, URIRef
 
-from ..ontology.namespaces import ID, MSKG, NAMESPACES, OA
+from ..ontology.namespaces import ID, MSKG, NAMESPACES
 
 if TYPE_CHECKING:
     from .triage import Presentation, RuleResult, TriageResult

@@ -10,7 +10,7 @@ import io
 import json
 from xml.etree import ElementTree as ET
 
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
 from ..ontology.namespaces import NAMESPACES
