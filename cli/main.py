@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import click
 
+from .browse import browse, export, tree
 from .kb import build, stats, validate
 from .query import load, query
 from .reason import reason
@@ -23,6 +24,9 @@ def cli() -> None:
 cli.add_command(triage)
 cli.add_command(explain)
 cli.add_command(search)
+cli.add_command(browse)
+cli.add_command(tree)
+cli.add_command(export)
 cli.add_command(query)
 cli.add_command(load)
 cli.add_command(serve)
