@@ -4,6 +4,7 @@ from __future__ import annotations
 import click
 
 from .browse import browse, export, tree
+from .docs import docs
 from .kb import build, stats, validate
 from .query import load, query
 from .reason import reason
@@ -27,6 +28,7 @@ cli.add_command(search)
 cli.add_command(browse)
 cli.add_command(tree)
 cli.add_command(export)
+cli.add_command(docs)
 cli.add_command(query)
 cli.add_command(load)
 cli.add_command(serve)

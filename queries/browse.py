@@ -29,6 +29,7 @@ class Related:
     label: str
     type: str
     note: str = ""  # e.g. the urgency a rule sets
+    page: bool = True  # False for vocabulary terms (mskg:After, mskg:Percent): they have no page of their own
 
 
 @dataclass
@@ -60,7 +61,8 @@ def _related(view: GraphView, graph: Graph, node: URIRef) -> Related:
     data = view.g.nodes[node]
     urgency = graph.value(node, MSKG.setsUrgency)
     note = view.g.nodes[urgency]["label"] if urgency is not None and urgency in view.g else ""
-    return Related(_local(node), data["label"], data["type"], note)
+    return Related(_local(node), data["label"], data["type"], note,
+                   page=str(node).startswith(str(ID)) and "/" not in _local(node))
 
 
 def concept_card(graph: Graph, iri: URIRef) -> ConceptCard:
@@ -77,9 +79,11 @@ def concept_card(graph: Graph, iri: URIRef) -> ConceptCard:
                     mappings.append((system, str(code)[len(base):], match, str(code)))
                     break
     mappings.sort()
-    parents = [_related(view, graph, p) for p in graph.objects(iri, RDFS.subClassOf) if p in view.g]
-    parents += [Related(_local(p), str(graph.value(p, SKOS.prefLabel)), "class")
-                for p in graph.objects(iri, RDFS.subClassOf) if p not in view.g and graph.value(p, SKOS.prefLabel)]
+    parents = [_related(view, graph, p) for p in graph.objects(iri, RDFS.subClassOf)
+               if p in view.g and str(p).startswith(str(ID))]
+    parents += [Related(_local(p), str(graph.value(p, SKOS.prefLabel)), "class", page=False)
+                for p in graph.objects(iri, RDFS.subClassOf)
+                if not str(p).startswith(str(ID)) and graph.value(p, SKOS.prefLabel)]
     children = sorted((_related(view, graph, c) for c in graph.subjects(RDFS.subClassOf, iri) if c in view.g),
                       key=lambda r: r.label.casefold())
     card = ConceptCard(

@@ -73,8 +73,10 @@ SERVICE_DESCRIPTION = """@prefix sd: <http://www.w3.org/ns/sparql-service-descri
 """
 
 
-def create_app(ntriples: bytes, triples: int, config: ServerConfig | None = None) -> Starlette:
-    """The ASGI application over one graph (given as N-Triples, loaded by each worker)."""
+def create_app(ntriples: bytes, triples: int, config: ServerConfig | None = None,
+               site: dict[str, tuple[str, bytes]] | None = None) -> Starlette:
+    """The ASGI application over one graph (given as N-Triples, loaded by each worker), with the
+    educators' pages (``site``, from :func:`mskg.queries.site.build_site`) when given."""
     config = config or ServerConfig()
     state: dict[str, WorkerPool] = {}
 
@@ -142,13 +144,26 @@ def create_app(ntriples: bytes, triples: int, config: ServerConfig | None = None
         return _answer(answer)
 
     async def home(request: Request) -> Response:
+        if site and "index.html" in site:
+            media, body = site["index.html"]
+            return Response(body, media_type=media)
         return _text(200, f"mskg SPARQL endpoint: {request.url_for('sparql')}\n{DISCLAIMER}")
+
+    async def page(request: Request) -> Response:
+        path = request.path_params["path"]
+        if site and path in site:
+            media, body = site[path]
+            return Response(body, media_type=media, headers={
+                "Content-Security-Policy": "default-src 'self'; style-src 'self'; img-src 'self' data:; "
+                                           "script-src 'self'; connect-src 'self'; frame-ancestors 'none'"})
+        return _text(404, f"Not found: /{path}")
 
     middleware = []
     if config.cors_origins:
         middleware.append(Middleware(CORSMiddleware, allow_origins=config.cors_origins, allow_credentials=False,
                                      allow_methods=["GET", "POST"], allow_headers=["Content-Type", "Accept"]))
-    routes = [Route("/sparql", sparql, methods=["GET", "POST"], name="sparql"), Route("/", home, methods=["GET"])]
+    routes = [Route("/sparql", sparql, methods=["GET", "POST"], name="sparql"), Route("/", home, methods=["GET"]),
+              Route("/{path:path}", page, methods=["GET"])]
     return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
 
 
@@ -170,6 +185,8 @@ def serve(host: str = "127.0.0.1", port: int = 8000, config: ServerConfig | None
     from ..kg.build import to_ntriples
     from ..kg.load import load_graph
 
+    from .site import build_site
+
     graph = load_graph()
-    app = create_app(to_ntriples(graph).encode("utf-8"), len(graph), config)
+    app = create_app(to_ntriples(graph).encode("utf-8"), len(graph), config, build_site(graph))
     uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
