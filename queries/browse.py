@@ -16,7 +16,7 @@ from .explain import Excerpt, GraphView, view_for
 #: Node types that are scaffolding, not knowledge: shown as evidence attributes, never as nodes.
 SCAFFOLDING = {"excerpt", "section", "curator interpretation", "trigger criterion", "source document", "resource"}
 #: Incoming edges already shown from the other side (their inverse is an outgoing edge).
-SHOWN_FROM_THE_OTHER_SIDE = {MSKG.hasTrigger}
+SHOWN_FROM_THE_OTHER_SIDE = {MSKG.hasTrigger, MSKG.triggers}
 _SYSTEMS = ((str(SCT), "SNOMED CT"), (str(ICD10CM), "ICD-10-CM"), (str(ICD10), "ICD-10"))
 _MATCHES = {SKOS.exactMatch: "exact", SKOS.closeMatch: "close", SKOS.broadMatch: "broad"}
 

@@ -139,7 +139,7 @@ def _rule_paths(graph: Graph, rule: URIRef) -> str:
             items.append(f'<li><span class="edge">calls for →</span> {_link(str(action)[len(str(ID)):], data["label"])} '
                          f'<span class=type>{_e(data["type"])}</span>{_quotes(data["excerpts"])}</li>')
         out.append(f'<li class="path"><ol class="steps">{"".join(items)}</ol></li>')
-    return f'<h2>Why it fires: from each trigger to what to do</h2><ol class="paths">{"".join(out)}</ol>'
+    return f'<h2>Why it fires: from each trigger to what to do</h2><ul class="paths">{"".join(out)}</ul>'
 
 
 def concept_page(graph: Graph, iri: URIRef) -> bytes:
