@@ -33,6 +33,9 @@ from .workers import Answer, WorkerPool
 FORM = "application/x-www-form-urlencoded"
 SPARQL_QUERY = "application/sparql-query"
 SPARQL_UPDATE = "application/sparql-update"
+#: Pages may load nothing from anywhere but this server (hospital networks are often closed).
+CSP = ("default-src 'self'; style-src 'self'; img-src 'self' data:; script-src 'self'; connect-src 'self'; "
+       "frame-ancestors 'none'")
 
 
 @dataclass
@@ -146,16 +149,14 @@ def create_app(ntriples: bytes, triples: int, config: ServerConfig | None = None
     async def home(request: Request) -> Response:
         if site and "index.html" in site:
             media, body = site["index.html"]
-            return Response(body, media_type=media)
+            return Response(body, media_type=media, headers={"Content-Security-Policy": CSP})
         return _text(200, f"mskg SPARQL endpoint: {request.url_for('sparql')}\n{DISCLAIMER}")
 
     async def page(request: Request) -> Response:
         path = request.path_params["path"]
         if site and path in site:
             media, body = site[path]
-            return Response(body, media_type=media, headers={
-                "Content-Security-Policy": "default-src 'self'; style-src 'self'; img-src 'self' data:; "
-                                           "script-src 'self'; connect-src 'self'; frame-ancestors 'none'"})
+            return Response(body, media_type=media, headers={"Content-Security-Policy": CSP})
         return _text(404, f"Not found: /{path}")
 
     middleware = []

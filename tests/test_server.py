@@ -232,3 +232,18 @@ def test_cors_allow_list_never_allows_credentials():
         assert "access-control-allow-origin" not in {k.lower() for k in headers}
     finally:
         s.stop()
+
+
+def test_pages_are_served_with_a_self_only_content_security_policy(server):
+    for path in ("", "index.html", "c/saddle-anaesthesia.html", "query.html"):
+        url = server.url.replace("/sparql", "/" + path)
+        with urllib.request.urlopen(url, timeout=10) as response:
+            assert response.status == 200
+            assert response.headers["Content-Security-Policy"].startswith("default-src 'self'")
+            assert b"Information, not medical advice" in response.read()
+    try:
+        urllib.request.urlopen(server.url.replace("/sparql", "/c/no-such-page.html"), timeout=10)
+    except urllib.error.HTTPError as exc:
+        assert exc.code == 404
+    else:
+        raise AssertionError("a missing page must be a 404")
