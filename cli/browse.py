@@ -141,37 +141,12 @@ def export(fmt, concept, depth):
             data.setdefault("name", data["label"])
         click.echo(json.dumps(nx.cytoscape_data(g), indent=1, ensure_ascii=False))
     elif fmt == "dot":
-        click.echo(_dot(g))
+        from .render import graph_dot
+
+        click.echo(graph_dot(g))
     elif fmt == "mermaid":
-        click.echo(_mermaid(g))
+        from .render import graph_mermaid
+
+        click.echo(graph_mermaid(g))
     else:
         sys.stdout.buffer.write(knowledge_triples(graph, set(g.nodes)).serialize(format="turtle", encoding="utf-8"))
-
-
-_COLOURS = {"red flag": "#f4a6a6", "escalation rule": "#f9d79b", "self-care rule": "#c9e7c3",
-            "urgency level": "#d9c9f0", "timeframe": "#e8e8e8", "condition": "#bcd7f2", "symptom": "#fff2b3",
-            "sign": "#fff2b3", "statistic": "#cde8e4"}
-
-
-def _dot(g) -> str:
-    def q(text: str) -> str:
-        return text.replace("\\", "\\\\").replace('"', '\\"')
-
-    out = [f"// {DISCLAIMER}", "digraph mskg {", "  rankdir=LR;", '  node [shape=box, style="rounded,filled"];']
-    for node, d in g.nodes(data=True):
-        out.append(f'  "{q(node)}" [label="{q(d["label"])}\\n({q(d["type"])})", '
-                   f'fillcolor="{_COLOURS.get(d["type"], "#ffffff")}"];')
-    for u, v, d in g.edges(data=True):
-        out.append(f'  "{q(u)}" -> "{q(v)}" [label="{q(d["label"])}"];')
-    out.append("}")
-    return "\n".join(out)
-
-
-def _mermaid(g) -> str:
-    ids = {node: f"n{i}" for i, node in enumerate(g.nodes)}
-    out = [f"%% {DISCLAIMER}", "flowchart LR"]
-    for node, d in g.nodes(data=True):
-        out.append(f'  {ids[node]}["{d["label"].replace(chr(34), "#quot;")}<br/><i>{d["type"]}</i>"]')
-    for u, v, d in g.edges(data=True):
-        out.append(f'  {ids[u]} -->|"{d["label"]}"| {ids[v]}')
-    return "\n".join(out)

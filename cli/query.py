@@ -87,9 +87,6 @@ def query(name_or_file, expression, params, fmt, engine, endpoint, list_):
         bindings[name] = term
     try:
         if endpoint:
-            from ..queries.run import check_read_only
-
-            check_read_only(text)
             result = run_remote(text, endpoint, bindings)
         else:
             result = run_local(text, graph, bindings, engine)

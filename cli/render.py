@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 from decimal import Decimal
 from typing import Any
@@ -233,35 +234,36 @@ def report_text(report: RuleReport, presentation: Presentation, why_not: bool) -
 
 # ---------------------------------------------------------------------- pictures
 
-_COLOURS = {"red flag": "#f4a6a6", "escalation rule": "#f9d79b", "self-care rule": "#c9e7c3",
-            "urgency level": "#d9c9f0", "timeframe": "#e8e8e8"}
+def explanation_graph(explanations: list[Explanation]):
+    """The union of explanation paths as a graph: nodes with label and type, edges with their label."""
+    import networkx as nx
 
-
-def _subgraph(explanations: list[Explanation]):
-    nodes: dict[str, tuple[str, str]] = {}
-    edges: dict[tuple[str, str, str], None] = {}
+    g = nx.MultiDiGraph()
     for e in explanations:
         for node in e.path:
-            nodes[node.id] = (node.label, node.type)
+            g.add_node(node.id, label=node.label, type=node.type)
         for (u, v), label in zip(zip(e.path, e.path[1:]), e.edges):
-            edges[(u.id, v.id, label)] = None
-    return nodes, list(edges)
+            g.add_edge(u.id, v.id, key=label, label=label)
+    return g
 
 
 def _dot_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
-def explanation_dot(explanations: list[Explanation], title: str) -> str:
-    """The explanation subgraph in Graphviz DOT, nodes coloured by type and edges labelled."""
-    nodes, edges = _subgraph(explanations)
-    out = [f"// {DISCLAIMER}", "digraph explanation {", "  rankdir=LR;",
-           f'  label="{_dot_escape(title)}"; labelloc=t;', '  node [shape=box, style="rounded,filled", fillcolor="#dbe9f6"];']
-    for node_id, (label, kind) in nodes.items():
-        colour = _COLOURS.get(kind, "#dbe9f6")
-        out.append(f'  "{_dot_escape(node_id)}" [label="{_dot_escape(label)}\\n({_dot_escape(kind)})", fillcolor="{colour}"];')
-    for u, v, label in edges:
-        out.append(f'  "{_dot_escape(u)}" -> "{_dot_escape(v)}" [label="{_dot_escape(label)}"];')
+def graph_dot(g, title: str | None = None) -> str:
+    """Graphviz DOT of a graph whose nodes carry ``label`` and ``type`` and whose edges carry ``label``."""
+    from ..queries.browse import TYPE_COLOURS
+
+    out = [f"// {DISCLAIMER}", "digraph mskg {", "  rankdir=LR;"]
+    if title:
+        out.append(f'  label="{_dot_escape(title)}"; labelloc=t;')
+    out.append('  node [shape=box, style="rounded,filled"];')
+    for node, d in g.nodes(data=True):
+        out.append(f'  "{_dot_escape(node)}" [label="{_dot_escape(d["label"])}\\n({_dot_escape(d["type"])})", '
+                   f'fillcolor="{TYPE_COLOURS.get(d["type"], "#ffffff")}"];')
+    for u, v, d in g.edges(data=True):
+        out.append(f'  "{_dot_escape(u)}" -> "{_dot_escape(v)}" [label="{_dot_escape(d["label"])}"];')
     out.append("}")
     return "\n".join(out)
 
@@ -270,19 +272,30 @@ def _mermaid_escape(text: str) -> str:
     return text.replace('"', "#quot;")
 
 
-def explanation_mermaid(explanations: list[Explanation], title: str) -> str:
-    """The explanation subgraph as a Mermaid flowchart."""
-    nodes, edges = _subgraph(explanations)
-    ids = {node_id: f"n{i}" for i, node_id in enumerate(nodes)}
-    out = [f"%% {DISCLAIMER}", f"%% {title}", "flowchart LR"]
-    for node_id, (label, kind) in nodes.items():
-        out.append(f'  {ids[node_id]}["{_mermaid_escape(label)}<br/><i>{_mermaid_escape(kind)}</i>"]')
-    for u, v, label in edges:
-        out.append(f'  {ids[u]} -->|"{_mermaid_escape(label)}"| {ids[v]}')
-    for kind, colour in _COLOURS.items():
-        members = [ids[n] for n, (_, k) in nodes.items() if k == kind]
+def graph_mermaid(g, title: str | None = None) -> str:
+    """A Mermaid flowchart of the same kind of graph, nodes coloured by type."""
+    from ..queries.browse import TYPE_COLOURS
+
+    ids = {node: f"n{i}" for i, node in enumerate(g.nodes)}
+    out = [f"%% {DISCLAIMER}"] + ([f"%% {title}"] if title else []) + ["flowchart LR"]
+    for node, d in g.nodes(data=True):
+        out.append(f'  {ids[node]}["{_mermaid_escape(d["label"])}<br/><i>{_mermaid_escape(d["type"])}</i>"]')
+    for u, v, d in g.edges(data=True):
+        out.append(f'  {ids[u]} -->|"{_mermaid_escape(d["label"])}"| {ids[v]}')
+    for kind, colour in TYPE_COLOURS.items():
+        members = [ids[n] for n, d in g.nodes(data=True) if d["type"] == kind]
         if members:
-            cls = kind.replace(" ", "_").replace("-", "_")
+            cls = re.sub(r"\W+", "_", kind)
             out.append(f"  classDef {cls} fill:{colour}")
             out.append(f"  class {','.join(members)} {cls}")
     return "\n".join(out)
+
+
+def explanation_dot(explanations: list[Explanation], title: str) -> str:
+    """The explanation subgraph in Graphviz DOT."""
+    return graph_dot(explanation_graph(explanations), title)
+
+
+def explanation_mermaid(explanations: list[Explanation], title: str) -> str:
+    """The explanation subgraph as a Mermaid flowchart."""
+    return graph_mermaid(explanation_graph(explanations), title)

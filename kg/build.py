@@ -390,8 +390,8 @@ class _Builder:
                     self.add(previous, MSKG.nextStage, node)
                 previous = node
 
-    def build(self) -> Graph:
-        self.ontology = load_ontology()
+    def build(self, ontology: Graph) -> Graph:
+        self.ontology = ontology
         self.source()
         self.evidence_sources()
         self.urgency_levels()
@@ -410,21 +410,34 @@ def _slug(text: str) -> str:
     return "-".join("".join(ch.lower() if ch.isalnum() else " " for ch in text).split())
 
 
-def build_instances(facts: Facts | None = None, bindings: list[Binding] | None = None) -> Graph:
-    """Build the instance graph (no ontology axioms) from ``facts``; raise on any provenance or reference error."""
+def build_instances(facts: Facts | None = None, bindings: list[Binding] | None = None,
+                    ontology: Graph | None = None) -> Graph:
+    """Build the instance graph (no ontology axioms) from ``facts``; raise on any provenance or reference error.
+
+    ``ontology`` (parsed once by the caller, when it has it) is used to check the properties that
+    interpretations name.
+    """
     facts = load_facts() if facts is None else facts
     article = article_for(facts)
     excerpts = verify(facts, article)
-    return _Builder(facts, article, excerpts, load_bindings() if bindings is None else bindings).build()
+    builder = _Builder(facts, article, excerpts, load_bindings() if bindings is None else bindings)
+    return builder.build(load_ontology() if ontology is None else ontology)
+
+
+def combine(ontology: Graph, instances: Graph) -> Graph:
+    """The one mskg graph from its two parts, with the mskg prefixes bound."""
+    graph = Graph()
+    for prefix, ns in NAMESPACES.items():
+        graph.bind(prefix, ns, override=True)
+    graph += ontology
+    graph += instances
+    return graph
 
 
 def build_graph(facts: Facts | None = None, bindings: list[Binding] | None = None) -> Graph:
     """Build the one mskg graph: the ontology plus the instance graph."""
-    graph = load_ontology()
-    for prefix, ns in NAMESPACES.items():
-        graph.bind(prefix, ns, override=True)
-    graph += build_instances(facts, bindings)
-    return graph
+    ontology = load_ontology()
+    return combine(ontology, build_instances(facts, bindings, ontology))
 
 
 def to_ntriples(graph: Graph) -> str:
@@ -465,8 +478,8 @@ def write_build(out: Path, fmt: str = "turtle") -> BuildOutput:
     ontology = load_ontology()
     for prefix, ns in NAMESPACES.items():
         ontology.bind(prefix, ns, override=True)
-    instances = build_instances()
-    graph = build_graph()
+    instances = build_instances(ontology=ontology)
+    graph = combine(ontology, instances)
     report = validate_shapes(graph)
     if not report.conforms:
         return BuildOutput((), len(graph), report)

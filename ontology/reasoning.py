@@ -397,10 +397,8 @@ def reason(graph: Graph, reasoner: str = "hermit", extra: Graph | None = None) -
     for part in (graph, defined.graph, extra or Graph()):
         combined += part
     explanation: list[str] = []
+    before = _asserted_hierarchy(combined)
     try:
-        before_world, _ = _load_only(combined)
-        before = _hierarchy(before_world)
-        before_world.close()
         world, _, output = _run(combined, reasoner)
     except owlready2.OwlReadyInconsistentOntologyError as exc:
         explanation.append(f"{reasoner} reports the ontology inconsistent: {exc or 'no detail given by the reasoner'}")
@@ -438,15 +436,10 @@ def _label_iri(iri: str, graph: Graph) -> str:
     return str(label) if label is not None else iri
 
 
-def _load_only(graph: Graph):
-    import owlready2
-
-    with tempfile.TemporaryDirectory(prefix="mskg-owl-") as tmp:
-        path = Path(tmp) / "mskg.owl"
-        path.write_bytes(graph.serialize(format="xml", encoding="utf-8"))
-        world = owlready2.World()
-        onto = world.get_ontology(path.as_uri()).load()
-    return world, onto
+def _asserted_hierarchy(graph: Graph) -> dict[str, set[str]]:
+    """Named class -> its asserted named superclasses, read from the RDF (no second owlready2 load)."""
+    return {str(c): {str(p) for p in graph.objects(c, RDFS.subClassOf) if isinstance(p, URIRef)}
+            for c in graph.subjects(RDF.type, OWL.Class) if isinstance(c, URIRef)}
 
 
 def _hierarchy(world) -> dict[str, set[str]]:

@@ -17,6 +17,11 @@ from .explain import Excerpt, GraphView, view_for
 SCAFFOLDING = {"excerpt", "section", "curator interpretation", "trigger criterion", "source document", "resource"}
 #: Incoming edges already shown from the other side (their inverse is an outgoing edge).
 SHOWN_FROM_THE_OTHER_SIDE = {MSKG.hasTrigger, MSKG.triggers}
+#: How each type of node is coloured wherever the graph is drawn (site pictures, DOT, Mermaid).
+TYPE_COLOURS = {"red flag": "#f4a6a6", "escalation rule": "#f9d79b", "self-care rule": "#c9e7c3",
+                "urgency level": "#d9c9f0", "timeframe": "#e8e8e8", "condition": "#bcd7f2", "symptom": "#fff2b3",
+                "sign": "#fff2b3", "event": "#fff2b3", "history or risk factor": "#fff2b3", "statistic": "#cde8e4",
+                "body site": "#f1e4d3", "activity": "#e3f0d0"}
 _SYSTEMS = ((str(SCT), "SNOMED CT"), (str(ICD10CM), "ICD-10-CM"), (str(ICD10), "ICD-10"))
 _MATCHES = {SKOS.exactMatch: "exact", SKOS.closeMatch: "close", SKOS.broadMatch: "broad"}
 

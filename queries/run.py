@@ -130,7 +130,9 @@ def inject_values(text: str, bindings: Mapping[str, Node]) -> str:
 
 def run_remote(text: str, endpoint: str, bindings: Mapping[str, Node] | None = None,
                timeout: float = 60.0) -> QueryResult:
-    """Run on an external SPARQL 1.1 endpoint (e.g. Oxigraph's /query, Fuseki's /ds/sparql)."""
+    """Run on an external SPARQL 1.1 endpoint (e.g. Oxigraph's /query, Fuseki's /ds/sparql), after the
+    read-only checks: mskg never asks another store to update, federate or fetch on a query's behalf."""
+    check_read_only(text)
     declared = set(re.findall(r"(?im)^\s*PREFIX\s+([A-Za-z][\w-]*)?:", text))
     prologue = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in NAMESPACES.items() if p not in declared)
     query = prologue + inject_values(text, dict(bindings or {}))

@@ -15,14 +15,9 @@ from importlib.resources import files
 from rdflib import RDF, SKOS, Graph, URIRef
 
 from ..ontology.namespaces import ID, MSKG
-from .browse import SCAFFOLDING, ConceptCard, concept_card, hierarchy, knowledge_graph
+from .browse import SCAFFOLDING, TYPE_COLOURS, ConceptCard, concept_card, hierarchy, knowledge_graph
 from .explain import view_for
 from .triage import DISCLAIMER
-
-TYPE_COLOURS = {"red flag": "#f4a6a6", "escalation rule": "#f9d79b", "self-care rule": "#c9e7c3",
-                "urgency level": "#d9c9f0", "timeframe": "#e8e8e8", "condition": "#bcd7f2", "symptom": "#fff2b3",
-                "sign": "#fff2b3", "event": "#fff2b3", "history or risk factor": "#fff2b3", "statistic": "#cde8e4",
-                "body site": "#f1e4d3", "activity": "#e3f0d0"}
 
 
 def _e(text: object) -> str:

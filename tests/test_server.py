@@ -114,8 +114,11 @@ def test_yasgui_probe_and_service_description(server):
     assert status == 200 and headers["content-type"].startswith("text/turtle")
     description = Graph().parse(data=body.decode(), format="turtle")
     sd = "http://www.w3.org/ns/sparql-service-description#"
-    assert (None, None, None) in description
-    assert any(str(o) == sd + "SPARQL11Query" for o in description.objects())
+    from rdflib import URIRef
+
+    service = URIRef(server.url)
+    assert (service, URIRef(sd + "endpoint"), service) in description
+    assert (service, URIRef(sd + "supportedLanguage"), URIRef(sd + "SPARQL11Query")) in description
 
 
 def test_update_is_refused(server):

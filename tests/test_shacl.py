@@ -68,10 +68,15 @@ def test_a_broken_fact_fails_the_shapes(graph, name, break_it, expected):
     assert any(str(v).startswith(expected) for v in report.violations), [str(v) for v in report.violations]
 
 
-def test_a_graph_that_fails_its_shapes_is_not_written(graph, tmp_path, monkeypatch):
-    broken = _copy(graph)
-    broken.remove((ID["rf-saddle-anaesthesia"], MSKG.setsUrgency, None))
-    monkeypatch.setattr(build_module, "build_graph", lambda *a, **k: broken)
+def test_a_graph_that_fails_its_shapes_is_not_written(tmp_path, monkeypatch):
+    real = build_module.build_instances
+
+    def broken_instances(*args, **kwargs):
+        instances = real(*args, **kwargs)
+        instances.remove((ID["rf-saddle-anaesthesia"], MSKG.setsUrgency, None))
+        return instances
+
+    monkeypatch.setattr(build_module, "build_instances", broken_instances)
     result = write_build(tmp_path / "out", "turtle")
     assert not result.shape_report.conforms
     assert result.files == ()
