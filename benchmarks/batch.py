@@ -14,9 +14,9 @@ import time
 from mskg.cli.render import triage_dict
 from mskg.kg.load import load_compiled, load_graph
 from mskg.kg.resolve import PRESENTATION_ROOTS, resolver_for
-from mskg.queries.batch import BatchTriage, read_records
-from mskg.queries.compiled import CompiledTriageEngine
-from mskg.queries.triage import engine_for
+from mskg.queries.triage.batch import BatchTriage, read_records
+from mskg.queries.triage.compiled import CompiledTriageEngine
+from mskg.queries.triage.sparql import engine_for
 
 
 def cohort(n: int, seed: int = 11) -> str:

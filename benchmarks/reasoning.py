@@ -13,7 +13,8 @@ import time
 from mskg.kg.load import load_graph
 from mskg.kg.resolve import PRESENTATION_ROOTS, resolver_for
 from mskg.ontology.reasoning import java_version, reason
-from mskg.queries.triage import Presentation, Reported, engine_for, make_presentation
+from mskg.queries.triage.records import Presentation, Reported, make_presentation
+from mskg.queries.triage.sparql import engine_for
 
 
 def main() -> None:

@@ -17,7 +17,7 @@ def _size(stream: IO[str]) -> int | None:
 
 def run_batch(stream: IO[str], engine_name: str, explain: bool, input_format: str) -> int:
     """Triage every record of ``stream``; return the exit code (1 if any line was bad)."""
-    from ..queries.batch import BadLine, BatchTriage, read_records
+    from ..queries.triage.batch import BadLine, BatchTriage, read_records
     from .render import triage_dict
 
     if engine_name == "owl":
@@ -25,14 +25,14 @@ def run_batch(stream: IO[str], engine_name: str, explain: bool, input_format: st
         return 2
     if engine_name == "compiled":
         from ..kg.load import load_compiled
-        from ..queries.compiled import CompiledTriageEngine
+        from ..queries.triage.compiled import CompiledTriageEngine
 
         kb = load_compiled()
         engine, resolver = CompiledTriageEngine(kb), kb.resolver
     else:
         from ..kg.load import load_graph
         from ..kg.resolve import resolver_for
-        from ..queries.triage import engine_for
+        from ..queries.triage.sparql import engine_for
 
         graph = load_graph()
         engine, resolver = engine_for(graph), resolver_for(graph)

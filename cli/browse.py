@@ -7,7 +7,7 @@ import textwrap
 
 import click
 
-from ..queries.triage import DISCLAIMER
+from ..queries.triage.records import DISCLAIMER
 
 
 def _resolve_any(graph, text: str):
@@ -94,7 +94,7 @@ def browse(concept, fmt):
     out, statistics, and the article's words. CONCEPT is an id, label, synonym or SNOMED CT code (or a rule
     or action id)."""
     from ..kg.load import load_graph
-    from ..queries.browse import concept_card
+    from ..queries.site.browse import concept_card
 
     graph = load_graph()
     card = concept_card(graph, _resolve_any(graph, concept))
@@ -109,7 +109,7 @@ def tree(root):
     ROOT is an ontology class (Condition, ClinicalFinding, Symptom, Action, …) or a concept."""
     from ..kg.load import load_graph
     from ..ontology.namespaces import MSKG
-    from ..queries.browse import hierarchy
+    from ..queries.site.browse import hierarchy
 
     graph = load_graph()
     start = MSKG[root] if (MSKG[root], None, None) in graph else _resolve_any(graph, root)
@@ -125,7 +125,7 @@ def tree(root):
 def export(fmt, concept, depth):
     """Export the knowledge graph (or one concept's neighbourhood) with labels, types and evidence as attributes."""
     from ..kg.load import load_graph
-    from ..queries.browse import knowledge_graph, knowledge_triples
+    from ..queries.site.browse import knowledge_graph, knowledge_triples
 
     graph = load_graph()
     center = _resolve_any(graph, concept) if concept else None

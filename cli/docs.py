@@ -12,7 +12,7 @@ import click
 def docs(out: Path) -> None:
     """Write the concept pages, the hierarchy, red flags by urgency and search as a static site."""
     from ..kg.load import load_graph
-    from ..queries.site import build_site
+    from ..queries.site.pages import build_site
 
     site = build_site(load_graph())
     for path, (_, body) in sorted(site.items()):

@@ -7,8 +7,9 @@ import textwrap
 from decimal import Decimal
 from typing import Any
 
-from ..queries.explain import Explanation, RuleReport
-from ..queries.triage import DISCLAIMER, Presentation, TriageResult
+from ..queries.triage.explain import Explanation
+from ..queries.triage.report import RuleReport
+from ..queries.triage.records import DISCLAIMER, Presentation, TriageResult
 
 KIND_NAMES = {"RedFlag": "red flag", "EscalationRule": "escalation rule", "SelfCareRule": "self-care rule"}
 
@@ -253,7 +254,7 @@ def _dot_escape(text: str) -> str:
 
 def graph_dot(g, title: str | None = None) -> str:
     """Graphviz DOT of a graph whose nodes carry ``label`` and ``type`` and whose edges carry ``label``."""
-    from ..queries.browse import TYPE_COLOURS
+    from ..queries.site.browse import TYPE_COLOURS
 
     out = [f"// {DISCLAIMER}", "digraph mskg {", "  rankdir=LR;"]
     if title:
@@ -274,7 +275,7 @@ def _mermaid_escape(text: str) -> str:
 
 def graph_mermaid(g, title: str | None = None) -> str:
     """A Mermaid flowchart of the same kind of graph, nodes coloured by type."""
-    from ..queries.browse import TYPE_COLOURS
+    from ..queries.site.browse import TYPE_COLOURS
 
     ids = {node: f"n{i}" for i, node in enumerate(g.nodes)}
     out = [f"%% {DISCLAIMER}"] + ([f"%% {title}"] if title else []) + ["flowchart LR"]

@@ -15,8 +15,8 @@ import click
               help="Allow browser clients from this origin (repeatable; '*' for any). Off by default; never with credentials.")
 def serve(host, port, timeout, max_results, workers, memory_limit, cors_origins):
     """Serve the graph at http://HOST:PORT/sparql (SPARQL 1.1 Protocol, read-only)."""
-    from ..queries.server import ServerConfig
-    from ..queries.server import serve as run
+    from ..queries.endpoint.server import ServerConfig
+    from ..queries.endpoint.server import serve as run
 
     if timeout <= 0 or max_results <= 0 or workers <= 0 or memory_limit <= 0:
         raise click.BadParameter("limits must be positive")

@@ -43,7 +43,7 @@ def _bad_input(exc: Exception) -> None:
 
 def _presentation(graph, findings, absent, duration, trend):
     from ..kg.resolve import ResolutionError
-    from ..queries.triage import PresentationError, make_presentation
+    from ..queries.triage.records import PresentationError, make_presentation
 
     try:
         return make_presentation(graph, findings, absent, duration, trend)
@@ -82,7 +82,7 @@ def triage(findings, absent, duration, trend, fmt, engine, batch_file, explain, 
         raise SystemExit(run_batch(batch_file, engine, explain, input_format))
     if engine == "compiled":
         from ..kg.load import load_compiled
-        from ..queries.compiled import CompiledTriageEngine
+        from ..queries.triage.compiled import CompiledTriageEngine
 
         kb = load_compiled()
         presentation = _presentation(kb.resolver, findings, absent, duration, trend)
@@ -90,7 +90,7 @@ def triage(findings, absent, duration, trend, fmt, engine, batch_file, explain, 
         click.echo(to_json(triage_dict(result)) if fmt == "json" else triage_text(result))
         return
     from ..kg.load import load_graph
-    from ..queries.triage import engine_for
+    from ..queries.triage.sparql import engine_for
 
     graph = load_graph()
     presentation = _presentation(graph, findings, absent, duration, trend)
@@ -121,7 +121,7 @@ def explain(target, findings, absent, duration, trend, why_not, fmt):
     """
     from ..kg.load import load_graph
     from ..kg.resolve import ResolutionError
-    from ..queries.explain import rule_report
+    from ..queries.triage.report import rule_report
     from .render import explanation_dot, explanation_mermaid, report_dict, report_text, to_json
     from .targets import resolve_target
 

@@ -19,7 +19,9 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any, Callable
 
-PACKAGES = ("mskg.kg", "mskg.kg.sources", "mskg.ontology", "mskg.queries")
+#: Every package whose code or data the cached objects are made from (a test checks none is missing).
+PACKAGES = ("mskg.kg", "mskg.kg.sources", "mskg.ontology", "mskg.queries", "mskg.queries.triage",
+            "mskg.queries.endpoint", "mskg.queries.site", "mskg.queries.site.assets")
 SUFFIXES = (".py", ".ttl", ".yaml", ".tsv", ".txt", ".rq", ".md")
 
 
@@ -39,7 +41,7 @@ def data_key() -> str:
     import networkx
     import rdflib
 
-    from ..queries.compiled import COMPILED_FORMAT
+    from ..queries.triage.compiled import COMPILED_FORMAT
 
     digest = hashlib.sha256()
     digest.update(f"{sys.version_info[:2]} rdflib {rdflib.__version__} networkx {networkx.__version__} "

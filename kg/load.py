@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from rdflib import Graph
 
 if TYPE_CHECKING:
-    from ..queries.compiled import CompiledKB
+    from ..queries.triage.compiled import CompiledKB
 
 
 def _build() -> Graph:
@@ -25,7 +25,7 @@ def load_graph() -> Graph:
 
 
 def _compile() -> "CompiledKB":
-    from ..queries.compiled import compile_kb
+    from ..queries.triage.compiled import compile_kb
 
     return compile_kb(load_graph())
 

@@ -1,6 +1,8 @@
 """Every namespace mskg uses, named once. These IRIs are a public contract (see README)."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 from rdflib import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, TIME, XSD, Namespace, URIRef
 
 MSKG = Namespace("https://w3id.org/mskg/ontology#")
@@ -32,3 +34,12 @@ NAMESPACES: dict[str, Namespace] = {
     "icd10": ICD10,
     "icd10cm": ICD10CM,
 }
+
+_ID = str(ID)
+
+
+@lru_cache(maxsize=8192)
+def local_id(iri: object) -> str:
+    """The short id of an mskg IRI (``id:tennis-elbow`` → ``tennis-elbow``; ``mskg:RedFlag`` → ``RedFlag``)."""
+    text = str(iri)
+    return text[len(_ID):] if text.startswith(_ID) else text.rsplit("#", 1)[-1]

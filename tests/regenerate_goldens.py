@@ -22,7 +22,7 @@ PRESENTATION = {"findings": ["saddle numbness", "low back pain"], "absent": ["fe
 
 def presentation_engine() -> OxigraphEngine:
     """An Oxigraph engine over the graph plus the golden presentation's triples."""
-    from mskg.queries.triage import make_presentation
+    from mskg.queries.triage.records import make_presentation
 
     graph = load_graph()
     p = make_presentation(graph, PRESENTATION["findings"], PRESENTATION["absent"], PRESENTATION["duration"])

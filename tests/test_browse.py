@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from rdflib import Graph
 
 from mskg.cli.main import cli
-from mskg.queries.triage import DISCLAIMER
+from mskg.queries.triage.records import DISCLAIMER
 
 
 def run(*args: str):

@@ -11,8 +11,9 @@ from hypothesis import strategies as st
 from mskg.cli.render import triage_dict
 from mskg.kg import cache as cache_module
 from mskg.kg.resolve import PRESENTATION_ROOTS
-from mskg.queries.compiled import CompiledTriageEngine, compile_kb
-from mskg.queries.triage import Presentation, Reported, engine_for, make_presentation, parse_duration
+from mskg.queries.triage.compiled import CompiledTriageEngine, compile_kb
+from mskg.queries.triage.records import Presentation, Reported, make_presentation, parse_duration
+from mskg.queries.triage.sparql import engine_for
 
 from .test_triage_vignettes import VIGNETTES
 

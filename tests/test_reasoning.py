@@ -16,7 +16,8 @@ from mskg.kg.resolve import PRESENTATION_ROOTS, resolver_for
 from mskg.ontology import reasoning
 from mskg.ontology.namespaces import ID, MSKG
 from mskg.ontology.reasoning import ReasonerUnavailable, defined_classes, java_version
-from mskg.queries.triage import Presentation, Reported, engine_for, make_presentation, parse_duration
+from mskg.queries.triage.records import Presentation, Reported, make_presentation, parse_duration
+from mskg.queries.triage.sparql import engine_for
 
 from .test_triage_vignettes import VIGNETTES
 

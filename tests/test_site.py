@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from mskg.cli.main import cli
-from mskg.queries.triage import DISCLAIMER
+from mskg.queries.triage.records import DISCLAIMER
 
 
 class Links(HTMLParser):

@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from mskg.cli.main import cli
-from mskg.queries.triage import DISCLAIMER
+from mskg.queries.triage.records import DISCLAIMER
 
 
 def run(*args: str):

@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 
 from mskg.kg.load import load_graph
 from mskg.kg.resolve import PRESENTATION_ROOTS, resolver_for
-from mskg.queries.triage import Presentation, Reported, engine_for
+from mskg.queries.triage.records import Presentation, Reported
+from mskg.queries.triage.sparql import engine_for
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -39,7 +40,7 @@ trends = st.sampled_from([None, "improving", "unchanged", "worsening"])
 
 
 def presentation(indices, duration=None, trend=None) -> Presentation:
-    from mskg.queries.triage import parse_duration
+    from mskg.queries.triage.records import parse_duration
 
     concepts = _concepts()
     findings = tuple(Reported(concepts[i % len(concepts)].id, concepts[i % len(concepts)]) for i in indices)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from mskg.queries.triage import triage
+from mskg.queries.triage.sparql import triage
 
 
 @dataclass

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import IO, Any
 
-from ..kg.resolve import ResolutionError
-from .triage import Presentation, PresentationError, Reported, TriageResult, parse_duration, parse_trend
+from ...kg.resolve import ResolutionError
+from .records import Presentation, PresentationError, Reported, TriageResult, parse_duration, parse_trend
 
 
 @dataclass(frozen=True)

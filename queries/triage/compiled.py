@@ -5,7 +5,7 @@ conditions, urgency and actions out of the graph, and :class:`CompiledTriageEngi
 the same meaning as ``queries/triage_rules.rq`` (a criterion is met by a reported concept or anything
 narrower; all criteria must be met; duration ≥ the minimum; trend one of those required). The policy —
 most urgent wins, red flags stop training, safety-net advice — is the one in
-:class:`mskg.queries.triage.TriageEngine`. A differential test proves both engines answer identically on
+:mod:`mskg.queries.triage.policy`. A differential test proves both engines answer identically on
 every vignette and on thousands of generated presentations.
 """
 from __future__ import annotations
@@ -15,9 +15,11 @@ from decimal import Decimal
 
 from rdflib import RDF, RDFS, SKOS, Graph, URIRef
 
-from ..kg.resolve import Concept, concepts_from_graph
-from ..ontology.namespaces import ID, MSKG
-from .triage import Presentation, RuleResult, TriageEngine, Urgency, _local, minimal_trigger_set
+from ...kg.resolve import Concept, concepts_from_graph
+from ...ontology.namespaces import ID, MSKG
+from ...ontology.namespaces import local_id as _local
+from .policy import TriagePolicy, minimal_trigger_set
+from .records import Presentation, RuleResult, Urgency
 
 #: Bump when the compiled form changes shape, so old caches are not read.
 COMPILED_FORMAT = 1
@@ -51,13 +53,14 @@ class CompiledKB:
     actions: dict[URIRef, tuple[str, str | None, bool]]  # action -> (type label, timeframe label, training mod?)
     red_flag_findings: list[tuple[str, str, int]]  # (id, label, most urgent rank), screen order
     labels: dict[URIRef, str]
-    view: object  # mskg.queries.explain.GraphView
+    view: object  # mskg.queries.triage.explain.GraphView
     resolver: object  # mskg.kg.resolve.Resolver
 
 
 def compile_kb(graph: Graph) -> CompiledKB:
     """Read the rules and everything triage needs out of ``graph``."""
     from .explain import GraphView
+    from .sparql import TriageEngine
 
     sparql = TriageEngine(graph)  # reuse its readers of urgencies, actions and condition texts
     concepts = concepts_from_graph(graph)
@@ -103,13 +106,13 @@ def compile_kb(graph: Graph) -> CompiledKB:
     labels.update({a: sparql.label(a) for a in actions})
     red_flag_findings = sorted(((f, labels[ID[f]], rank) for f, rank in screen.items()),
                                key=lambda item: (-item[2], item[1], item[0]))
-    from ..kg.resolve import Resolver
+    from ...kg.resolve import Resolver
 
     return CompiledKB(concepts, ancestors, rules, {k: tuple(sorted(set(v))) for k, v in by_trigger.items()},
                       urgencies, actions, red_flag_findings, labels, GraphView(graph), Resolver(concepts))
 
 
-class CompiledTriageEngine(TriageEngine):
+class CompiledTriageEngine(TriagePolicy):
     """The triage policy over compiled rules: no SPARQL, no rdflib graph at run time."""
 
     def __init__(self, kb: CompiledKB):
@@ -178,6 +181,3 @@ class CompiledTriageEngine(TriageEngine):
         if not hasattr(self, "_by_iri"):
             self._by_iri = {r.iri: r for r in self.kb.rules}
         return self._by_iri[iri]
-
-    def query(self, *args, **kwargs):
-        raise NotImplementedError("the compiled engine answers without SPARQL; use TriageEngine for queries")

@@ -15,17 +15,18 @@ the article, raises ``ExplanationError``: it is a bug, never shown to a person a
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import networkx as nx
 from rdflib import OWL, PROV, RDF, RDFS, SKOS, Graph, Literal, URIRef
 
-from ..ontology.namespaces import ID, MSKG, NAMESPACES
+from ...ontology.namespaces import ID, MSKG, NAMESPACES
+from ...ontology.namespaces import local_id as _local
 
 if TYPE_CHECKING:
-    from .triage import Presentation, RuleResult, TriageResult
+    from .records import RuleResult, TriageResult
 
 Node = URIRef
 Edge = tuple[URIRef, URIRef, URIRef]  # (source, target, predicate)
@@ -85,11 +86,6 @@ class Explanation:
             }
             object.__setattr__(self, "_dict", cached)
         return cached
-
-
-def _local(iri: object) -> str:
-    text = str(iri)
-    return text[len(str(ID)):] if text.startswith(str(ID)) else text.rsplit("#", 1)[-1]
 
 
 class GraphView:
@@ -229,8 +225,8 @@ class GraphView:
 
     def _article(self) -> str:
         if self.article_text is None:
-            from ..kg.facts import load_facts
-            from ..kg.provenance import article_for
+            from ...kg.facts import load_facts
+            from ...kg.provenance import article_for
 
             self.article_text = article_for(load_facts()).text
         return self.article_text
@@ -289,113 +285,3 @@ def explain_result(view: GraphView, result: "TriageResult") -> None:
         rec.explanations = [e for rule_id in rec.rules for e in action_explanations(view, rules[rule_id], rec.iri)]
         if not rec.explanations:
             raise ExplanationError(f"recommendation {rec.id} has no path from the presentation's findings")
-
-
-# ---------------------------------------------------------------------- why (not)
-
-@dataclass(frozen=True)
-class TriggerStatus:
-    """One finding of a criterion and whether the person reported it, said it is absent, or was not asked."""
-
-    id: str
-    label: str
-    status: str  # "reported" | "absent" | "unknown"
-
-
-@dataclass(frozen=True)
-class CriterionStatus:
-    """One criterion of a rule: met when any one of its findings is reported."""
-
-    met: bool
-    findings: tuple[TriggerStatus, ...]
-
-
-@dataclass
-class RuleReport:
-    """Everything about one rule for one presentation: does it fire, and what is met or missing."""
-
-    id: str
-    label: str
-    kind: str
-    urgency: object
-    fires: bool
-    criteria: list[CriterionStatus]
-    duration: dict | None
-    trend: dict | None
-    minimal_triggers: tuple[str, ...] = ()
-    explanations: list[Explanation] = field(default_factory=list)
-    interpretations: tuple[tuple[str, str], ...] = ()
-    actions: list[tuple[str, str]] = field(default_factory=list)
-    concerns: list[tuple[str, str]] = field(default_factory=list)
-
-    @property
-    def missing(self) -> list[str]:
-        """What stops the rule firing, in words (empty when it fires)."""
-        out = []
-        for criterion in self.criteria:
-            if criterion.met:
-                continue
-            absent = [f.label for f in criterion.findings if f.status == "absent"]
-            unknown = [f.label for f in criterion.findings if f.status == "unknown"]
-            if unknown:
-                out.append("not reported (ask about it): " + " or ".join(unknown))
-            if absent:
-                out.append("reported absent: " + " or ".join(absent))
-        if self.duration and not self.duration["ok"]:
-            given = self.duration["given_days"]
-            out.append(f"duration: needs at least {self.duration['min_days']:g} days ({self.duration['timeframe']}); "
-                       + ("not given (use --duration)" if given is None else f"given {given:g} days"))
-        if self.trend and not self.trend["ok"]:
-            given = self.trend["given"]
-            out.append(f"trend: needs {' or '.join(self.trend['required'])}; "
-                       + ("not given (use --trend)" if given is None else f"given {given}"))
-        return out
-
-
-def rule_report(graph: Graph, presentation: "Presentation", rule_iri: URIRef,
-                action: URIRef | None = None) -> RuleReport:
-    """Why a rule fires, or what is missing for it to fire, for ``presentation``.
-
-    With ``action``, the explanations run on from the rule to that action (and its timeframe).
-    """
-    from .triage import engine_for
-
-    engine = engine_for(graph)
-    view = view_for(graph)
-    results = {r.iri: r for r in engine.rules(presentation)}
-    result = results.get(rule_iri)
-    by_criterion: dict[str, list[TriggerStatus]] = {}
-    for row in engine.query(presentation, "rule_criteria", rule=rule_iri):
-        by_criterion.setdefault(str(row["criterion"]), []).append(
-            TriggerStatus(_local(row["trigger"]), str(row["label"]), str(row["status"])))
-    criteria = [CriterionStatus(any(f.status == "reported" for f in fs), tuple(fs)) for _, fs in
-                sorted(by_criterion.items())]
-    min_days = graph.value(rule_iri, MSKG.minDurationDays)
-    duration = None
-    if min_days is not None:
-        given = presentation.duration_days
-        threshold = graph.value(rule_iri, MSKG.hasThresholdTimeframe)
-        duration = {"min_days": float(min_days.toPython()), "timeframe": engine.label(threshold),
-                    "given_days": None if given is None else float(given),
-                    "ok": given is not None and given >= min_days.toPython()}
-    required = sorted(_local(t).lower() for t in graph.objects(rule_iri, MSKG.requiresTrend))
-    trend = None
-    if required:
-        trend = {"required": required, "given": presentation.trend, "ok": presentation.trend in required}
-    kind = next(_local(t) for t in graph.objects(rule_iri, RDF.type) if t != OWL.NamedIndividual)
-    urgency = engine.urgencies[_local(graph.value(rule_iri, MSKG.setsUrgency))]
-    node = view.node(rule_iri)
-    report = RuleReport(
-        id=_local(rule_iri), label=node.label, kind=kind, urgency=urgency,
-        fires=bool(result and result.fires), criteria=criteria, duration=duration, trend=trend,
-        interpretations=node.interpretations,
-        actions=[(_local(a), engine.label(a)) for a, _, _ in engine.actions_of(rule_iri)],
-        concerns=[(_local(c), engine.label(c)) for c in sorted(graph.objects(rule_iri, MSKG.raisesConcernFor))],
-    )
-    if result is not None:  # criteria met (and if it does not fire, the paths show how far it gets)
-        if result.fires:
-            report.minimal_triggers = result.minimal_triggers
-        report.explanations = rule_explanations(view, result)
-        if action is not None:
-            report.explanations += action_explanations(view, result, action)
-    return report

@@ -14,10 +14,10 @@ from importlib.resources import files
 
 from rdflib import RDF, SKOS, Graph, URIRef
 
-from ..ontology.namespaces import ID, MSKG
+from ...ontology.namespaces import ID, MSKG
 from .browse import SCAFFOLDING, TYPE_COLOURS, ConceptCard, concept_card, hierarchy, knowledge_graph
-from .explain import view_for
-from .triage import DISCLAIMER
+from ..triage.explain import view_for
+from ..triage.records import DISCLAIMER
 
 
 def _e(text: object) -> str:
@@ -25,7 +25,7 @@ def _e(text: object) -> str:
 
 
 def _asset(name: str) -> bytes:
-    return files("mskg.queries.site_assets").joinpath(name).read_bytes()
+    return files("mskg.queries.site.assets").joinpath(name).read_bytes()
 
 
 def _page(title: str, body: str, depth: int) -> bytes:
@@ -213,7 +213,7 @@ def index_page(graph: Graph) -> bytes:
 
 
 def search_index(graph: Graph) -> bytes:
-    from ..kg.resolve import resolver_for
+    from ...kg.resolve import resolver_for
 
     entries = [{"id": c.id, "label": c.label, "type": c.type, "synonyms": list(c.synonyms)}
                for c in sorted(resolver_for(graph).concepts.values(), key=lambda c: c.label.casefold())]
@@ -225,7 +225,7 @@ def search_index(graph: Graph) -> bytes:
 
 
 def query_page() -> bytes:
-    from . import query_info, query_names
+    from .. import query_info, query_names
 
     library = {n: {"title": query_info(n).title, "text": query_info(n).text} for n in query_names()}
     options = "".join(f'<option value="{_e(n)}">{_e(n)} — {_e(i["title"])}</option>' for n, i in library.items())

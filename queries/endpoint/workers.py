@@ -86,9 +86,9 @@ def _limit_memory(megabytes: int) -> None:
 def _worker_main(conn, ntriples: bytes, max_rows: int, memory_mb: int) -> None:
     """Load the store, then answer (query, accept) messages until the pipe closes."""
     _limit_memory(memory_mb)
-    from .engine import OxigraphEngine, QueryError, QueryResult, from_ox
-    from .results import FormatError, serialize
-    from .results import GRAPH_FORMATS, SELECT_FORMATS
+    from ..engine import OxigraphEngine, QueryError, QueryResult, from_ox
+    from ..results import FormatError, serialize
+    from ..results import GRAPH_FORMATS, SELECT_FORMATS
 
     engine = OxigraphEngine(ntriples=ntriples)
     ox = engine.ox

@@ -1,6 +1,6 @@
 """Browsing for educators: a concept card, the class hierarchy, and exports of the graph or a neighbourhood.
 
-All of it reads the one graph and its networkx view (:mod:`mskg.queries.explain`); views in ``cli``
+All of it reads the one graph and its networkx view (:mod:`mskg.queries.triage.explain`); views in ``cli``
 turn the records into text, JSON and pictures.
 """
 from __future__ import annotations
@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 import networkx as nx
 from rdflib import RDF, RDFS, SKOS, Graph, URIRef
 
-from ..ontology.namespaces import ICD10, ICD10CM, ID, MSKG, NAMESPACES, SCT
-from .explain import Excerpt, GraphView, view_for
+from ...ontology.namespaces import ICD10, ICD10CM, ID, MSKG, NAMESPACES, SCT
+from ...ontology.namespaces import local_id as _local
+from ..triage.explain import Excerpt, GraphView, view_for
 
 #: Node types that are scaffolding, not knowledge: shown as evidence attributes, never as nodes.
 SCAFFOLDING = {"excerpt", "section", "curator interpretation", "trigger criterion", "source document", "resource"}
@@ -55,11 +56,6 @@ class ConceptCard:
     statistics: list[dict] = field(default_factory=list)
     evidence: list[Excerpt] = field(default_factory=list)
     interpretations: list[tuple[str, str]] = field(default_factory=list)
-
-
-def _local(iri) -> str:
-    text = str(iri)
-    return text[len(str(ID)):] if text.startswith(str(ID)) else text.rsplit("#", 1)[-1]
 
 
 def _related(view: GraphView, graph: Graph, node: URIRef) -> Related:

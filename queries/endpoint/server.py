@@ -8,7 +8,7 @@ Safety, decided before anything is evaluated: SPARQL Update (the ``update`` para
 ``application/sparql-update`` body, or update keywords) → 403; LOAD, SERVICE, FROM / FROM NAMED and the
 ``default-graph-uri`` / ``named-graph-uri`` parameters → 403 or 400, so the server never makes an
 outbound connection or reads a local file on a query's behalf. Each query runs in a worker process with
-a time limit, a row limit and a memory limit (see :mod:`mskg.queries.workers`); an overrun gets an error
+a time limit, a row limit and a memory limit (see :mod:`mskg.queries.endpoint.workers`); an overrun gets an error
 status, never a 200 with a truncated body. CORS is off unless origins are allowed explicitly, and
 credentials are never allowed.
 """
@@ -26,8 +26,8 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from .run import ForbiddenQuery, check_read_only
-from .triage import DISCLAIMER
+from ..run import ForbiddenQuery, check_read_only
+from ..triage.records import DISCLAIMER
 from .workers import Answer, WorkerPool
 
 FORM = "application/x-www-form-urlencoded"
@@ -79,7 +79,7 @@ SERVICE_DESCRIPTION = """@prefix sd: <http://www.w3.org/ns/sparql-service-descri
 def create_app(ntriples: bytes, triples: int, config: ServerConfig | None = None,
                site: dict[str, tuple[str, bytes]] | None = None) -> Starlette:
     """The ASGI application over one graph (given as N-Triples, loaded by each worker), with the
-    educators' pages (``site``, from :func:`mskg.queries.site.build_site`) when given."""
+    educators' pages (``site``, from :func:`mskg.queries.site.pages.build_site`) when given."""
     config = config or ServerConfig()
     state: dict[str, WorkerPool] = {}
 
@@ -183,10 +183,10 @@ def serve(host: str = "127.0.0.1", port: int = 8000, config: ServerConfig | None
     """Build the graph, start the workers and serve until interrupted."""
     import uvicorn
 
-    from ..kg.build import to_ntriples
-    from ..kg.load import load_graph
+    from ...kg.build import to_ntriples
+    from ...kg.load import load_graph
 
-    from .site import build_site
+    from ..site.pages import build_site
 
     graph = load_graph()
     app = create_app(to_ntriples(graph).encode("utf-8"), len(graph), config, build_site(graph))

@@ -1,0 +1,134 @@
+"""The triage policy, shared by every engine: how fired rules become one answer.
+
+An engine answers the data questions — which rules a presentation meets (:meth:`TriagePolicy.rules`),
+which red-flag findings were not asked about, which actions a rule calls for — and this class combines
+them with one policy, written once:
+
+- the most urgent level among the rules that fire wins (``self-care`` when nothing fires);
+- any red flag that fires means training stops, and then no keep-training advice is given;
+- an action called for by several fired rules is recommended 'now' at the highest of their urgencies;
+- a rule whose findings are present but whose duration or trend is not (yet) met contributes its
+  actions as a 'safety-net', saying when they would apply;
+- recommendations come 'now' before 'safety-net', most urgent first.
+
+Nothing clinical is decided here: which rule fires, at what urgency, calling for what, is data in the graph.
+"""
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+
+from rdflib import URIRef
+
+from ...ontology.namespaces import local_id as _local
+from .records import Presentation, Recommendation, RuleResult, TriageResult, Urgency
+
+
+class TriagePolicy:
+    """The shared policy over an engine's answers to the data questions (subclasses answer them)."""
+
+    urgencies: dict[str, Urgency]
+
+    # -- the data questions each engine answers ----------------------------------------------------
+    def rules(self, presentation: Presentation) -> list[RuleResult]:
+        """Every rule whose criteria the presentation meets, most urgent first."""
+        raise NotImplementedError
+
+    def not_asked(self, presentation: Presentation) -> list[tuple[str, str]]:
+        """Red-flag trigger findings neither reported (nor narrower) nor reported absent (nor broader)."""
+        raise NotImplementedError
+
+    def actions_of(self, rule: URIRef) -> list[tuple[URIRef, str, str | None]]:
+        """The actions a rule calls for: (action, type label, timeframe label)."""
+        raise NotImplementedError
+
+    def is_training_modification(self, action: URIRef) -> bool:
+        raise NotImplementedError
+
+    def condition_text(self, rule: URIRef) -> str | None:
+        """What must still happen for a rule to fire, in words."""
+        raise NotImplementedError
+
+    def label(self, iri: URIRef) -> str:
+        raise NotImplementedError
+
+    @property
+    def view(self):
+        """The explainer's networkx view of the graph the rules come from."""
+        raise NotImplementedError
+
+    # -- the policy ------------------------------------------------------------------------------
+    def explain(self, result: TriageResult) -> None:
+        """Attach explanations to ``result`` (the explainer annotates; it never decides)."""
+        from .explain import explain_result
+
+        explain_result(self.view, result)
+
+    def triage(self, presentation: Presentation, explain: bool = True) -> TriageResult:
+        """Evaluate every rule in the graph for ``presentation``; the most urgent level that fires wins."""
+        rules = self.rules(presentation)
+        fired = [r for r in rules if r.fires]
+        urgency = max((r.urgency for r in fired), key=lambda u: u.rank, default=self.urgencies["self-care"])
+        stop = any(r.is_red_flag for r in fired)
+        recommendations = self._recommendations(rules, stop)
+        result = TriageResult(presentation, urgency, "stop" if stop else "modify", rules, recommendations,
+                              self.not_asked(presentation))
+        if explain:
+            self.explain(result)
+        return result
+
+    def _recommendations(self, rules: list[RuleResult], stop: bool) -> list[Recommendation]:
+        by_action: dict[URIRef, Recommendation] = {}
+        pending: dict[URIRef, list[RuleResult]] = {}
+        for rule in rules:
+            for action, type_label, timeframe in self.actions_of(rule.iri):
+                if rule.fires:
+                    if stop and rule.kind == "SelfCareRule":
+                        continue  # a red flag fired: no 'keep training' advice
+                    if stop and not rule.is_red_flag and self.is_training_modification(action):
+                        continue
+                    current = by_action.get(action)
+                    if current is None or current.kind == "safety-net":
+                        by_action[action] = Recommendation(action, _local(action), self.label(action), type_label,
+                                                           rule.urgency, timeframe, "now", None, (rule.id,))
+                    else:
+                        if rule.urgency.rank > current.urgency.rank:
+                            current.urgency = rule.urgency
+                        current.rules += (rule.id,)
+                elif rule.kind != "SelfCareRule":
+                    pending.setdefault(action, []).append(rule)
+                    if action not in by_action:
+                        by_action[action] = Recommendation(action, _local(action), self.label(action), type_label,
+                                                           rule.urgency, timeframe, "safety-net", None, ())
+        for action, waiting in pending.items():
+            rec = by_action[action]
+            if rec.kind != "safety-net":
+                continue
+            waiting.sort(key=lambda r: (-r.urgency.rank, r.id))
+            rec.urgency = waiting[0].urgency
+            rec.rules = tuple(r.id for r in waiting)
+            conditions = [c for c in dict.fromkeys(self.condition_text(r.iri) for r in waiting) if c]
+            rec.when = "; or ".join(conditions) or None
+        ordered = sorted(by_action.values(),
+                         key=lambda r: (r.kind != "now", -r.urgency.rank, r.rules[0] if r.rules else "", r.label))
+        return ordered
+
+
+
+
+def minimal_trigger_set(matches: Sequence[tuple[str, str, str]]) -> tuple[str, ...]:
+    """The smallest set of reported findings that still meets every criterion (ties: alphabetical)."""
+    by_criterion: dict[str, set[str]] = {}
+    for criterion, reported, _trigger in matches:
+        by_criterion.setdefault(criterion, set()).add(reported)
+    if not by_criterion:
+        return ()
+    if len(by_criterion) == 1:  # the common case: any one finding meets the rule
+        return (min(next(iter(by_criterion.values()))),)
+    candidates = sorted(set().union(*by_criterion.values()))
+    for size in range(1, len(candidates) + 1):
+        for subset in itertools.combinations(candidates, size):
+            chosen = set(subset)
+            if all(chosen & needed for needed in by_criterion.values()):
+                return subset
+    return tuple(candidates)
