@@ -177,3 +177,27 @@ def test_an_unknown_query_name_suggests_the_closest():
     result = run("statistcs")
     assert result.exit_code == 2
     assert result.stderr == "mskg query: no query named 'statistcs'; did you mean statistics?\n"
+
+
+def test_the_golden_script_refuses_to_overwrite_silently(tmp_path, monkeypatch, capsys):
+    """A changed golden is shown row by row and written only with --write."""
+    import shutil
+
+    from . import regenerate_goldens
+
+    for path in GOLDEN.glob("*.json"):
+        shutil.copy(path, tmp_path / path.name)
+    target = tmp_path / "urgency_levels.json"
+    data = json.loads(target.read_text(encoding="utf-8"))
+    removed = data["rows"].pop(0)
+    target.write_text(json.dumps(data), encoding="utf-8")
+    before = target.read_bytes()
+    monkeypatch.setattr(regenerate_goldens, "GOLDEN", tmp_path)
+    assert regenerate_goldens.main([]) == 1
+    out = capsys.readouterr().out
+    assert f"urgency_levels.json: {len(data['rows'])} -> {len(data['rows']) + 1} rows" in out
+    assert f"  + {json.dumps(removed, ensure_ascii=False)}" in out
+    assert "1 golden(s) would change; nothing written" in out
+    assert target.read_bytes() == before
+    assert regenerate_goldens.main(["--write"]) == 0
+    assert json.loads(target.read_text(encoding="utf-8")) == json.loads((GOLDEN / "urgency_levels.json").read_text())
