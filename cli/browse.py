@@ -31,8 +31,13 @@ def _card_text(card) -> str:
     out = [f"{card.label}  [{card.type}]  {card.id}"]
     if card.definition:
         out += textwrap.wrap(card.definition, 100, initial_indent="  ", subsequent_indent="  ")
-    if card.synonyms:
-        out += textwrap.wrap("Also called: " + "; ".join(card.synonyms), 100, subsequent_indent="    ")
+    article = [s for s in card.synonyms if s in card.article_wordings]
+    curator = [s for s in card.synonyms if s not in card.article_wordings]
+    if article:
+        out += textwrap.wrap("In the article's words: " + "; ".join(article), 100, subsequent_indent="    ")
+    if curator:
+        out += textwrap.wrap("Also called (everyday and clinical terms added by the curator): " + "; ".join(curator),
+                             100, subsequent_indent="    ")
     if card.mappings:
         out.append("Codes: " + "; ".join(f"{system} {code} ({match})" for system, code, match, _ in card.mappings))
     if card.parents:
@@ -74,7 +79,7 @@ def _card_json(card) -> dict:
 
     return {
         "id": card.id, "iri": card.iri, "label": card.label, "type": card.type, "definition": card.definition,
-        "synonyms": card.synonyms,
+        "synonyms": card.synonyms, "article_wordings": card.article_wordings,
         "mappings": [{"system": s, "code": c, "match": m, "iri": i} for s, c, m, i in card.mappings],
         "parents": [rel(p) for p in card.parents], "children": [rel(c) for c in card.children],
         "outgoing": {k: [rel(r) for r in v] for k, v in sorted(card.outgoing.items())},

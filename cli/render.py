@@ -21,13 +21,19 @@ def _number(value: Decimal | None) -> int | float | None:
 
 
 def _reported(items) -> list[dict]:
-    return [{"input": r.input, "id": r.concept.id, "label": r.concept.label} for r in items]
+    return [{"input": r.input, "id": r.concept.id, "label": r.concept.label, "how": r.how, "read_as": r.read_as}
+            for r in items]
+
+
+def _unresolved(items) -> list[dict]:
+    return [{"input": u.input, "reason": u.reason, "absent": u.absent,
+             "candidates": [{"id": i, "label": label} for i, label in u.candidates]} for u in items]
 
 
 # ---------------------------------------------------------------------- JSON
 
 def presentation_dict(p: Presentation) -> dict[str, Any]:
-    return {"findings": _reported(p.findings), "absent": _reported(p.absent),
+    return {"findings": _reported(p.findings), "absent": _reported(p.absent), "unresolved": _unresolved(p.unresolved),
             "duration_days": _number(p.duration_days), "trend": p.trend}
 
 
@@ -111,16 +117,37 @@ def explanation_tree(explanation: Explanation, inputs: dict[str, str]) -> list[s
     return lines
 
 
+def unresolved_text(p: Presentation) -> list[str]:
+    """What was not understood, said first: the answer below is on the rest only."""
+    if not p.unresolved:
+        return []
+    out = ["NOT UNDERSTOOD — the answer below is on the rest of what you reported only:"]
+    for u in p.unresolved:
+        out.append(f"  ? “{u.input}”{' (as absent)' if u.absent else ''}: {u.reason}")
+        if u.candidates:
+            out.append(_wrap("did you mean: " + "; ".join(label for _, label in u.candidates), "      "))
+    out.append("  If one of these is urgent, do not wait for this tool: in an emergency call 999.")
+    out.append("")
+    return out
+
+
+def _you_reported(r) -> str:
+    if r.how == "spelling":
+        return f"{r.concept.label} (read “{r.input}” as “{r.read_as}”)"
+    if r.input.strip().casefold() == r.concept.label.casefold():
+        return r.concept.label
+    return f"{r.concept.label} (“{r.input}”)"
+
+
 def triage_text(result: TriageResult) -> str:
     """``mskg triage`` for people."""
     p = result.presentation
-    out = [f"URGENCY: {result.urgency.label.upper()} — {result.urgency.definition}",
+    out = unresolved_text(p)
+    out += [f"URGENCY: {result.urgency.label.upper()} — {result.urgency.definition}",
            "TRAINING: " + ("STOP training now." if result.training == "stop"
                            else "keep moving, with the modifications below.")]
     out.append("")
-    out.append("You reported: " + "; ".join(
-        r.concept.label + ("" if r.input.strip().casefold() == r.concept.label.casefold() else f" (“{r.input}”)")
-        for r in p.findings))
+    out.append("You reported: " + "; ".join(_you_reported(r) for r in p.findings))
     if p.absent:
         out.append("Not present: " + "; ".join(r.concept.label for r in p.absent))
     if p.duration_days is not None or p.trend is not None:

@@ -1,7 +1,10 @@
 """Triage commands: ``mskg triage``, ``mskg explain``, ``mskg search``.
 
-Bad input (an unknown finding, an empty presentation, a bad duration or trend) exits 2 with a message
-on stderr naming the input and the closest matches, and prints nothing on stdout.
+Exit status: 0 when every input was understood; 3 when the answer is partial (some input named nothing the
+article covers: the answer is on the rest, and the unresolved inputs are listed with it); 2 when nothing
+was understood or the input is malformed (bad duration or trend, a contradiction), with a message on stderr
+naming each input and its closest matches, and nothing on stdout. ``--strict`` makes any unresolved
+input exit 2.
 """
 from __future__ import annotations
 
@@ -16,8 +19,13 @@ def _presentation_options(func):
                      help="Something the person reports (repeatable): a finding or condition, by name, synonym, id or SNOMED CT code."),
         click.option("--absent", "-a", "absent", multiple=True, metavar="TEXT",
                      help="A finding asked about and not present (repeatable)."),
-        click.option("--duration", "-d", metavar="DURATION", help="How long symptoms have lasted: 48h, 3d, 6w."),
-        click.option("--trend", "-t", metavar="TREND", help="How symptoms are changing: improving, unchanged or worsening."),
+        click.option("--duration", "-d", metavar="DURATION",
+                     help="How long symptoms have lasted: 48h, 3d, 10 days, 6wks, a fortnight, 2 months, since yesterday."),
+        click.option("--trend", "-t", metavar="TREND",
+                     help="How symptoms are changing: improving, unchanged, worsening or rapidly-worsening "
+                          "(also 'better', 'no change', 'getting worse', 'getting worse quickly')."),
+        click.option("--strict", is_flag=True,
+                     help="All or nothing: exit 2 if any input is not understood, instead of a partial answer (exit 3)."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -27,7 +35,17 @@ def _presentation_options(func):
 def _bad_input(exc: Exception) -> None:
     """Report bad input on stderr and exit 2 (nothing is printed on stdout)."""
     from ..kg.resolve import ResolutionError
+    from ..queries.triage.records import UnresolvedInputs
 
+    if isinstance(exc, UnresolvedInputs):
+        lines = []
+        for item in exc.items:
+            lines.append(f"mskg: not understood{' (as absent)' if item.absent else ''}: {item.input!r}: {item.reason}")
+            if item.candidates:
+                lines.append("  closest matches: " + "; ".join(f"{label} ({i})" for i, label in item.candidates))
+        lines.append("mskg: " + str(exc).split(": ", 1)[0])
+        click.echo("\n".join(lines), err=True)
+        raise SystemExit(2)
     if isinstance(exc, ResolutionError):
         lines = [f"mskg: {exc.reason}: {exc.text!r}"]
         if exc.candidates:
@@ -41,14 +59,20 @@ def _bad_input(exc: Exception) -> None:
     raise SystemExit(2)
 
 
-def _presentation(graph, findings, absent, duration, trend):
+def _presentation(source, findings, absent, duration, trend, strict):
     from ..kg.resolve import ResolutionError
     from ..queries.triage.records import PresentationError, make_presentation
 
     try:
-        return make_presentation(graph, findings, absent, duration, trend)
+        return make_presentation(source, findings, absent, duration, trend, strict=strict)
     except (ResolutionError, PresentationError) as exc:
         _bad_input(exc)
+
+
+def _partial_exit(presentation) -> None:
+    """Exit 3 after a partial answer (something was not understood), else return (exit 0)."""
+    if presentation.unresolved:
+        raise SystemExit(3)
 
 
 @click.command()
@@ -58,14 +82,14 @@ def _presentation(graph, findings, absent, duration, trend):
               help="compiled: the graph's rules compiled to Python (fast, cached); sparql: the rules evaluated by "
                    "SPARQL queries; owl: the presentation classified by the HermiT reasoner (needs Java). "
                    "All three give the same answer (tests prove it).")
-@click.option("--batch", "batch_file", type=click.File("r", encoding="utf-8"), metavar="FILE",
+@click.option("--batch", "batch_file", type=click.File("rb"), metavar="FILE",
               help="Triage every presentation in FILE (JSON Lines, or CSV with an id,findings,absent,duration,trend "
                    "header; '-' for stdin): one JSON result a line on stdout, bad lines reported on stderr.")
 @click.option("--explain/--no-explain", default=True, show_default=True,
               help="With --batch: include the explanation paths (slower).")
 @click.option("--input-format", type=click.Choice(["auto", "jsonl", "csv"]), default="auto", show_default=True,
               help="With --batch: how FILE is written (auto: .csv files are CSV, anything else JSON Lines).")
-def triage(findings, absent, duration, trend, fmt, engine, batch_file, explain, input_format):
+def triage(findings, absent, duration, trend, strict, fmt, engine, batch_file, explain, input_format):
     """How urgent is it, what to do, and why — from what a person reports.
 
     Example: mskg triage --finding "saddle numbness" --format json
@@ -79,21 +103,22 @@ def triage(findings, absent, duration, trend, fmt, engine, batch_file, explain, 
             raise SystemExit(2)
         from .batch import run_batch
 
-        raise SystemExit(run_batch(batch_file, engine, explain, input_format))
+        raise SystemExit(run_batch(batch_file, engine, explain, input_format, strict))
     if engine == "compiled":
         from ..kg.load import load_compiled
         from ..queries.triage.compiled import CompiledTriageEngine
 
         kb = load_compiled()
-        presentation = _presentation(kb.resolver, findings, absent, duration, trend)
+        presentation = _presentation(kb.resolver, findings, absent, duration, trend, strict)
         result = CompiledTriageEngine(kb).triage(presentation)
         click.echo(to_json(triage_dict(result)) if fmt == "json" else triage_text(result))
+        _partial_exit(presentation)
         return
     from ..kg.load import load_graph
     from ..queries.triage.sparql import engine_for
 
     graph = load_graph()
-    presentation = _presentation(graph, findings, absent, duration, trend)
+    presentation = _presentation(graph, findings, absent, duration, trend, strict)
     if engine == "owl":
         from ..ontology.reasoning import ReasonerUnavailable
 
@@ -105,6 +130,7 @@ def triage(findings, absent, duration, trend, fmt, engine, batch_file, explain, 
     else:
         result = engine_for(graph).triage(presentation)
     click.echo(to_json(triage_dict(result)) if fmt == "json" else triage_text(result))
+    _partial_exit(presentation)
 
 
 @click.command()
@@ -113,7 +139,7 @@ def triage(findings, absent, duration, trend, fmt, engine, batch_file, explain, 
 @click.option("--why-not", is_flag=True, help="Show what is missing for the rule to fire (absent versus not asked).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "dot", "mermaid"]), default="text",
               show_default=True)
-def explain(target, findings, absent, duration, trend, why_not, fmt):
+def explain(target, findings, absent, duration, trend, strict, why_not, fmt):
     """Why a red flag or rule fires (or, with --why-not, why it does not), down to the article's words.
 
     FLAG_OR_ACTION is a rule or action id or label (e.g. rf-saddle-anaesthesia, consider-mri);
@@ -122,7 +148,7 @@ def explain(target, findings, absent, duration, trend, why_not, fmt):
     from ..kg.load import load_graph
     from ..kg.resolve import ResolutionError
     from ..queries.triage.report import rule_report
-    from .render import explanation_dot, explanation_mermaid, report_dict, report_text, to_json
+    from .render import explanation_dot, explanation_mermaid, report_dict, report_text, to_json, unresolved_text
     from .targets import resolve_target
 
     graph = load_graph()
@@ -130,7 +156,7 @@ def explain(target, findings, absent, duration, trend, why_not, fmt):
         iri, rules = resolve_target(graph, target)
     except ResolutionError as exc:
         _bad_input(exc)
-    presentation = _presentation(graph, findings, absent, duration, trend)
+    presentation = _presentation(graph, findings, absent, duration, trend, strict)
     action = None if iri in rules else iri
     reports = [rule_report(graph, presentation, rule, action) for rule in rules]
     if fmt == "json":
@@ -141,8 +167,12 @@ def explain(target, findings, absent, duration, trend, why_not, fmt):
         title = " / ".join(r.label for r in reports)
         draw = explanation_dot if fmt == "dot" else explanation_mermaid
         click.echo(draw(explanations, title))
+        if presentation.unresolved:  # the picture stays a valid drawing; the notice goes to stderr
+            click.echo("\n".join(unresolved_text(presentation)), err=True)
     else:
-        click.echo("\n\n".join(report_text(r, presentation, why_not) for r in reports))
+        click.echo("\n".join(unresolved_text(presentation)) + "\n\n".join(report_text(r, presentation, why_not)
+                                                                        for r in reports))
+    _partial_exit(presentation)
 
 
 @click.command()

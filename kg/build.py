@@ -42,7 +42,7 @@ ACTION_TYPES = {
     "TrainingModification", "ActivityToAvoid", "Rehabilitation", "Intervention",
 }
 RULE_TYPES = {"RedFlag", "EscalationRule", "SelfCareRule"}
-TRENDS = {"Improving", "Unchanged", "Worsening"}
+TRENDS = {"Improving", "Unchanged", "Worsening", "RapidlyWorsening"}
 UNITS = {"minute": TIME.unitMinute, "hour": TIME.unitHour, "day": TIME.unitDay, "week": TIME.unitWeek,
          "month": TIME.unitMonth}
 BOUNDS = {"at-most": MSKG.AtMost, "about": MSKG.About, "after": MSKG.After, "within": MSKG.Within}
@@ -71,6 +71,7 @@ class _Builder:
     def __init__(self, facts: Facts, article: Article, excerpts: dict[int, Excerpt], bindings: list[Binding]):
         self.facts = facts
         self.article = article
+        self._article_words: str | None = None
         self.excerpts = excerpts
         self.bindings = bindings
         self.g = Graph()
@@ -136,6 +137,14 @@ class _Builder:
                     raise BuildError(f"fact {fact['id']!r}: interpretation names unknown property {prop!r}")
                 self.add(node, MSKG.interpretsProperty, prop_iri)
             self.evidence(node, interp.get("evidence") or fact.get("evidence") or [])
+
+    def in_article(self, wording: str) -> bool:
+        """Whether ``wording`` is the article's own (its words, in order, somewhere in the text)."""
+        from .resolve import normalise
+
+        if self._article_words is None:
+            self._article_words = f" {normalise(self.article.text)} "
+        return f" {normalise(wording)} " in self._article_words
 
     def labelled(self, subject: URIRef, fact: dict[str, Any]) -> None:
         self.add(subject, SKOS.prefLabel, _en(fact["label"]))
@@ -220,6 +229,10 @@ class _Builder:
             self.labelled(s, fact)
             for alt in fact.get("alt") or []:
                 self.add(s, SKOS.altLabel, _en(str(alt)))
+                # the article's own words or the curator's: decided against the text, never typed by hand
+                self.add(s, MSKG.articleWording if self.in_article(str(alt)) else MSKG.curatorWording, _en(str(alt)))
+            for hidden in fact.get("hidden") or []:
+                self.add(s, SKOS.hiddenLabel, _en(str(hidden)))
             for site in fact.get("sites") or []:
                 self.add(s, MSKG.hasBodySite, self.concept(fact["id"], site, "BodySite"))
             for feature in fact.get("features") or []:

@@ -32,7 +32,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "evidence_sources": ("id", "label", "definition", "evidence"),
     "urgency_levels": ("id", "rank", "label", "definition", "evidence", "interpretations"),
     "concepts": (
-        "id", "parent", "label", "alt", "definition", "sites", "features", "aggravated_by", "course", "evidence",
+        "id", "parent", "label", "alt", "hidden", "definition", "sites", "features", "aggravated_by", "course", "evidence",
     ),
     "timeframes": ("id", "label", "value", "upper", "unit", "bound", "approximate", "vague", "evidence"),
     "actions": (

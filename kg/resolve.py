@@ -1,17 +1,18 @@
 """Resolve what a person types to one concept: by id, preferred label, synonym or SNOMED CT code.
 
-Matching ignores case, punctuation (curly or straight quotes, dashes, slashes) and surrounding
-whitespace. When nothing matches, or more than one concept matches equally, the caller gets a
+Matching ignores case, punctuation (curly or straight quotes, dashes, slashes), surrounding
+whitespace, word order, filler words, contractions, inflections, British/American spelling and small
+typing errors (see :class:`Resolver`). When nothing matches, or more than one concept matches equally, the caller gets a
 ``ResolutionError`` naming the input and the closest candidates, never a guess.
 """
 from __future__ import annotations
 
-import difflib
 import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib.resources import files
 
 from rdflib import OWL, RDFS, SKOS, Graph, URIRef
 
@@ -29,9 +30,95 @@ SELECT ?class ?label WHERE { ?class a owl:Class ; skos:prefLabel ?label . FILTER
 def normalise(text: str) -> str:
     """Case-fold, drop punctuation and collapse whitespace: 'Numbness “around the bottom/genitals”' -> 'numbness around the bottom genitals'."""
     text = unicodedata.normalize("NFKC", text).casefold()
-    text = text.replace("'", "").replace("’", "")  # golfer's -> golfers
+    text = re.sub(r"(?<=\w)['’]s\b", "", text)  # possessive 's: "her leg's" is one leg, not legs
+    text = text.replace("'", "").replace("’", "")  # can't -> cant
     text = text.replace("&", " and ")  # pins & needles -> pins and needles
     return " ".join(re.sub(r"[\W_]+", " ", text).split())
+
+
+#: Longest input read, in characters: anything longer is refused before any matching (bounded cost).
+MAX_INPUT = 200
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """How people write (kg/lexicon.yaml): phrase rewrites, spellings, irregular forms, fillers, site words."""
+
+    phrases: tuple[tuple[str, str], ...]
+    spellings: dict[str, str]
+    lemmas: dict[str, str]
+    fillers: frozenset[str]
+    covered_sites: frozenset[str]
+    uncovered_sites: frozenset[str]
+    negations: frozenset[str]
+    others: frozenset[str]
+    context: frozenset[str]
+
+
+@lru_cache(maxsize=1)
+def load_lexicon() -> Lexicon:
+    """Read kg/lexicon.yaml (packaged data)."""
+    import yaml
+
+    data = yaml.safe_load(files("mskg.kg").joinpath("lexicon.yaml").read_text(encoding="utf-8"))
+    phrases = sorted(((normalise(str(k)), normalise(str(v))) for k, v in data["phrases"].items()),
+                     key=lambda kv: (-len(kv[0].split()), kv[0]))
+    return Lexicon(
+        phrases=tuple(phrases),
+        spellings={normalise(k): normalise(v) for k, v in data["spellings"].items()},
+        lemmas={normalise(k): normalise(v) for k, v in data["lemmas"].items()},
+        fillers=frozenset(normalise(w) for w in data["fillers"].split()),
+        covered_sites=frozenset(normalise(w) for w in data["covered_sites"].split()),
+        uncovered_sites=frozenset(normalise(w) for w in data["uncovered_sites"].split()),
+        negations=frozenset(normalise(w) for w in data["negations"].split()),
+        others=frozenset(normalise(w) for w in data["others"].split()),
+        context=frozenset(normalise(w) for w in data["context"].split()),
+    )
+
+
+class Reader:
+    """Reads a wording into a bag of word stems, the same way for what people type and for every label.
+
+    Order, filler words, contractions, inflections and British/American spelling do not matter
+    ("my leg feels weak" and "weakness in one leg" read the same); words that carry meaning (a body
+    site, 'both', a negation, 'cannot') are always kept.
+    """
+
+    def __init__(self, lexicon: Lexicon):
+        import snowballstemmer
+
+        self.lexicon = lexicon
+        self._stem = snowballstemmer.stemmer("english").stemWord
+
+    def words(self, text: str) -> list[str]:
+        """The input's words after phrase rewrites, spelling variants and irregular forms (not yet stemmed)."""
+        key = f" {normalise(text)} "
+        for phrase, replacement in self.lexicon.phrases:
+            key = key.replace(f" {phrase} ", f" {replacement} ")
+        for phrase, replacement in self.lexicon.spellings.items():
+            if " " in phrase:
+                key = key.replace(f" {phrase} ", f" {replacement} ")
+        out: list[str] = []
+        for word in key.split():
+            word = self.lexicon.spellings.get(word, word)
+            out += self.lexicon.lemmas.get(word, word).split()
+        return out
+
+    def bag(self, words: Iterable[str]) -> frozenset[str]:
+        """The stems of the meaningful words. Words after 'than' are marked, so that "leg hurts more than
+        back" and "back hurts more than leg" read differently."""
+        out = set()
+        prefix = ""
+        for w in words:
+            if w == "than":
+                prefix = "than:"
+            elif w not in self.lexicon.fillers:
+                out.add(prefix + self._stem(w))
+        return frozenset(out)
+
+    def stems(self, words: Iterable[str]) -> frozenset[str]:
+        """The stems of ``words`` (for the lexicon's word lists)."""
+        return frozenset(self._stem(w) for w in words)
 
 
 @dataclass(frozen=True)
@@ -45,6 +132,8 @@ class Concept:
     type: str
     root: str
     codes: tuple[str, ...]
+    hidden: tuple[str, ...] = ()  # skos:hiddenLabel: misspellings and non-words that match but are never shown
+    sites: tuple[str, ...] = ()  # ids of its body sites (mskg:hasBodySite)
 
 
 @dataclass(frozen=True)
@@ -52,8 +141,9 @@ class Match:
     """A concept that matched an input, and the wording that matched (label, synonym, id or code)."""
 
     concept: Concept
-    matched: str
-    how: str
+    matched: str  # the wording of the concept that matched
+    how: str  # "id" | "label" | "synonym" | "code" | "spelling"
+    read_as: str | None = None  # for a spelling correction: the corrected input ("siatica" -> "sciatica")
 
 
 class ResolutionError(ValueError):
@@ -68,18 +158,73 @@ class ResolutionError(ValueError):
 
 
 class Resolver:
-    """An index of the graph's clinical concepts by every wording a person may use."""
+    """An index of the graph's clinical concepts by every wording a person may use.
 
-    def __init__(self, concepts: Iterable[Concept]):
+    A wording is matched, in order: exactly (id, label, synonym, hidden label or SNOMED CT code, after
+    :func:`normalise`); then as a bag of word stems (:class:`Reader`: any order, without filler words,
+    contractions and inflections); then with typing errors corrected word by word (rapidfuzz, at most one
+    edit in a short word and two in a long one, and only when one known word is nearest). A match must name
+    every meaningful word of the input: nothing is dropped to force a match, so a hand is never read as a
+    leg. Anything else is a ``ResolutionError`` saying why, with the closest concepts.
+    """
+
+    def __init__(self, concepts: Iterable[Concept], lexicon: Lexicon | None = None):
         self.concepts = {c.id: c for c in concepts}
+        self.lexicon = lexicon if lexicon is not None else load_lexicon()
         self._keys: dict[str, list[tuple[Concept, str, str]]] = {}
+        self._bags: dict[frozenset[str], list[tuple[Concept, str, str]]] = {}
+        self._vocabulary: set[str] = set()
+        reader = self.reader
+        hidden_words: set[str] = set()
+        self._stem_owners: dict[str, set[str]] = {}  # word stem -> the concepts whose wordings use it
+        own_stems: dict[str, set[str]] = {}
         for concept in self.concepts.values():
-            self._index(concept, concept.id, "id")
-            self._index(concept, concept.label, "label")
-            for synonym in concept.synonyms:
-                self._index(concept, synonym, "synonym")
+            for wording, how in [(concept.label, "label"), *((w, "synonym") for w in concept.synonyms),
+                                 *((w, "synonym") for w in concept.hidden)]:
+                self._index(concept, wording, how)
+                if wording not in concept.hidden:  # hidden labels match as they are, never as a correction
+                    self._vocabulary.update(normalise(wording).split())
+                else:
+                    hidden_words.update(normalise(wording).split())
+                wording_bag = reader.bag(reader.words(wording))
+                for stem in wording_bag:
+                    self._stem_owners.setdefault(stem, set()).add(concept.id)
+                own_stems.setdefault(concept.id, set()).update(wording_bag)
+                entries = self._bags.setdefault(wording_bag, [])
+                if all(c.id != concept.id for c, _, _ in entries):
+                    entries.append((concept, wording, how))
             for code in concept.codes:
-                self._index(concept, code, "SNOMED CT code")
+                self._index(concept, code, "code")
+            self._index(concept, concept.id, "id")
+        # a concept's own words include those of its body sites ("lower back" for back muscle spasm)
+        for concept in self.concepts.values():
+            for site in concept.sites:
+                if site in own_stems:
+                    own_stems.setdefault(concept.id, set()).update(own_stems[site])
+        self._own_stems = {k: frozenset(v) for k, v in own_stems.items()}
+        self._context_stems = reader.stems(self.lexicon.context)
+        lexicon = self.lexicon
+        rewritten = {w for phrase, _ in lexicon.phrases for w in phrase.split()} | set(lexicon.spellings) \
+            | set(lexicon.lemmas)
+        self._known = (self._vocabulary | hidden_words | rewritten | lexicon.fillers | lexicon.covered_sites
+                       | lexicon.uncovered_sites | lexicon.negations | lexicon.others | _TIME_WORDS)
+        self._targets = sorted(w for w in self._vocabulary | lexicon.fillers | rewritten | lexicon.covered_sites
+                               | lexicon.uncovered_sites | lexicon.negations if len(w) >= 3)
+        self._targets_by_initial: dict[str, list[str]] = {}
+        for word in self._targets:
+            self._targets_by_initial.setdefault(word[0], []).append(word)
+
+    @property
+    def reader(self) -> Reader:
+        reader = self.__dict__.get("_reader")
+        if reader is None:
+            reader = self.__dict__["_reader"] = Reader(self.lexicon)
+        return reader
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state.pop("_reader", None)  # rebuilt on first use; the stemmer is not data
+        return state
 
     def _index(self, concept: Concept, wording: str, how: str) -> None:
         key = normalise(wording)
@@ -96,41 +241,177 @@ class Resolver:
         return [Match(c, wording, how) for c, wording, how in self._keys.get(key, [])
                 if allowed is None or c.root in allowed]
 
-    def resolve(self, text: str, roots: Iterable[str] | None = PRESENTATION_ROOTS) -> Concept:
-        """The one concept ``text`` names; raise ``ResolutionError`` with the closest candidates otherwise."""
+    def _by_bag(self, bag: frozenset[str], allowed: set[str] | None) -> list[tuple[Concept, str, str]]:
+        return [e for e in self._bags.get(bag, []) if allowed is None or e[0].root in allowed]
+
+    def _correct(self, words: list[str]) -> list[str] | None:
+        """The (normalised) words with typing errors corrected, or None when nothing could be (or needed to be)."""
+        from rapidfuzz.distance import DamerauLevenshtein
+        from rapidfuzz.process import extract
+
+        changed = False
+        out = []
+        for word in words:
+            if word in self._known or len(word) < 4 or word.isdigit():
+                out.append(word)
+                continue
+            limit = 1 if len(word) <= 5 else 2
+            # typing errors rarely change the first letter: only words that start alike are candidates
+            targets = self._targets_by_initial.get(word[0], ())
+            found = extract(word, targets, scorer=DamerauLevenshtein.distance, score_cutoff=limit, limit=8)
+            if not found:
+                return None
+            best = min(score for _, score, _ in found)
+            nearest = sorted(choice for choice, score, _ in found if score == best)
+            if len(nearest) > 1:  # equally near: a swap of two letters, then the same length, else do not guess
+                swapped = [c for c in nearest if sorted(c) == sorted(word)]
+                same_length = [c for c in nearest if len(c) == len(word)]
+                nearest = swapped if len(swapped) == 1 else same_length if len(same_length) == 1 else nearest
+            if len(nearest) != 1:
+                return None
+            out.append(nearest[0])
+            changed = True
+        return out if changed else None
+
+    def resolve_match(self, text: str, roots: Iterable[str] | None = PRESENTATION_ROOTS) -> Match:
+        """The one concept ``text`` names, and how it matched; raise ``ResolutionError`` otherwise."""
         roots = tuple(roots) if roots is not None else None
+        if len(text) > MAX_INPUT:
+            raise ResolutionError(text[:40] + "…", f"too long ({len(text)} characters; at most {MAX_INPUT})", [])
         if not normalise(text):
             raise ResolutionError(text, "empty input", [])
         matches = self.lookup(text, roots)
         if len(matches) == 1:
-            return matches[0].concept
+            return matches[0]
         if len(matches) > 1:
             raise ResolutionError(text, "ambiguous input matches several concepts equally", matches)
         other_kind = self.lookup(text, None)
         if other_kind and roots is not None:
             kinds = ", ".join(sorted({m.concept.type for m in other_kind}))
-            raise ResolutionError(text, f"not a finding or condition (it is a {kinds})",
-                                  self.closest(text, roots))
-        raise ResolutionError(text, "unknown finding or condition", self.closest(text, roots))
+            raise ResolutionError(text, f"not a finding or condition (it is a {kinds})", self.closest(text, roots))
+        allowed = set(roots) if roots is not None else None
+        words = self.reader.words(text)
+        bag = self.reader.bag(words)
+        # a typing error is corrected before anything else is read as context around a known wording
+        corrected = self._correct(normalise(text).split()) if bag else None
+        if corrected is not None:
+            words = words + self.reader.words(" ".join(corrected))
+            bag = self.reader.bag(self.reader.words(" ".join(corrected)))
+        if bag:
+            found = self._by_bag(bag, allowed)
+            contained = False
+            if not found:
+                found, several = self._contained(bag, allowed)
+                if several:
+                    raise ResolutionError(text, "names several findings: give each as its own finding",
+                                          [Match(c, w, h) for c, w, h in several])
+                contained = bool(found)
+            if len(found) == 1:
+                concept, wording, how = found[0]
+                if corrected is not None:
+                    return Match(concept, wording, "spelling", " ".join(corrected))
+                return Match(concept, wording, how, wording if contained else None)
+            if len(found) > 1:
+                raise ResolutionError(text, "ambiguous input matches several concepts equally",
+                                      [Match(c, w, h) for c, w, h in found])
+        raise self._unresolved(text, words, bag, roots)
+
+    def _contained(self, bag: frozenset[str], allowed: set[str] | None
+                   ) -> tuple[list[tuple[Concept, str, str]], list[tuple[Concept, str, str]]]:
+        """Wordings all of whose words are in ``bag`` (the rest being context such as "when I walk").
+
+        The longest such wordings (by inclusion) must all name one concept; the words left over may not
+        negate it, name someone else, or name a body site the wording does not anchor (a hand complaint
+        never becomes a leg finding). Returns (the match, or []), and the competing matches when the
+        input names several findings.
+        """
+        refusing = self.reader.stems(self.lexicon.negations | self.lexicon.others)
+        uncovered = self.reader.stems(self.lexicon.uncovered_sites)
+        candidates = []
+        for wording_bag, entries in self._bags.items():
+            if not wording_bag or not wording_bag < bag or (bag - wording_bag) & refusing:
+                continue
+            for concept, wording, how in entries:
+                if allowed is None or concept.root in allowed:
+                    candidates.append((wording_bag, concept, wording, how))
+        widest = [c for c in candidates if not any(c[0] < other[0] for other in candidates)]
+        if not widest:
+            return [], []
+        covered: dict[str, frozenset[str]] = {}
+        for wording_bag, concept, _, _ in widest:
+            covered[concept.id] = covered.get(concept.id, frozenset()) | wording_bag
+        # the concept whose wordings account for most of the input; a tie between concepts is not a choice
+        ranked = sorted(covered.items(), key=lambda kv: -len(kv[1]))
+        if len(ranked) == 1 or len(ranked[0][1]) > len(ranked[1][1]):
+            concept_id, used = ranked[0]
+            rest = bag - used
+            # what is left over is context ("when I walk"): never a site the article does not cover, and never
+            # a word of another concept's wordings that this one's do not use ("bowel" in "bowel cancer",
+            # "elbow" in "pins and needles in my elbow", "both" in "bilateral radicular pain")
+            own = self._own_stems.get(concept_id, frozenset())
+            foreign = {stem for stem in rest - own - self._context_stems if stem in self._stem_owners}
+            if not (rest & uncovered or foreign):
+                best = max((c for c in widest if c[1].id == concept_id),
+                           key=lambda c: (len(c[0]), c[3] == "label", c[2]))
+                return [best[1:]], []
+        if len(ranked) == 1:
+            return [], []
+        seen: dict[str, tuple[Concept, str, str]] = {}
+        for _, concept, wording, how in sorted(widest, key=lambda c: (-len(c[0]), c[2])):
+            seen.setdefault(concept.id, (concept, wording, how))
+        return [], list(seen.values())
+
+    def resolve(self, text: str, roots: Iterable[str] | None = PRESENTATION_ROOTS) -> Concept:
+        """The one concept ``text`` names; raise ``ResolutionError`` with the closest candidates otherwise."""
+        return self.resolve_match(text, roots).concept
+
+    def _unresolved(self, text: str, words: list[str], bag: frozenset[str], roots) -> ResolutionError:
+        """Why ``text`` names no concept, in plain words, with the closest concepts."""
+        lexicon = self.lexicon
+        closest = self.closest(text, roots)
+        uncovered = [w for w in words if w in lexicon.uncovered_sites]
+        if uncovered:
+            spelled = {replacement: phrase for phrase, replacement in reversed(lexicon.phrases)}
+            named = ", ".join(dict.fromkeys(spelled.get(w, w) for w in uncovered))
+            return ResolutionError(text, f"the article does not cover this body site ({named}): it covers the low "
+                                         "back and legs, and the elbow", closest)
+        if any(w in lexicon.others for w in words):
+            return ResolutionError(text, "reads as about someone else: report what you have yourself", closest)
+        if any(w in lexicon.negations for w in words):
+            return ResolutionError(text, "reads as something not present: report it as absent (--absent)", closest)
+        if bag:
+            allowed = set(roots) if roots is not None else None
+            wider = {}
+            for other, entries in self._bags.items():
+                if bag < other:
+                    for concept, wording, how in entries:
+                        if allowed is None or concept.root in allowed:
+                            wider.setdefault(concept.id, Match(concept, wording, how))
+            if len(wider) > 1:
+                ranked = sorted(wider.values(), key=lambda m: m.concept.label)
+                return ResolutionError(text, "ambiguous: it could be any of several findings; say more "
+                                             "(for example where, or one side or both)", ranked[:8])
+        return ResolutionError(text, "unknown finding or condition", closest)
 
     def closest(self, text: str, roots: Iterable[str] | None = None, limit: int = 5) -> list[Match]:
         """Concepts whose wordings look most like ``text`` (spelling, shared words), best first."""
+        from rapidfuzz import fuzz, process
+
         key = normalise(text)
+        if not key:
+            return []
         allowed = set(roots) if roots is not None else None
+        choices = [k for k, entries in self._keys.items()
+                   if any(allowed is None or c.root in allowed for c, _, _ in entries)]
         scored: dict[str, tuple[float, Match]] = {}
-        words = set(key.split())
-        for candidate_key, entries in self._keys.items():
-            ratio = difflib.SequenceMatcher(None, key, candidate_key).ratio()
-            shared = len(words & set(candidate_key.split())) / max(len(words), 1)
-            contained = 0.3 if key and (key in candidate_key or candidate_key in key) else 0.0
-            score = max(ratio, 0.5 * ratio + 0.5 * shared) + contained
-            for concept, wording, how in entries:
+        for choice, score, _ in process.extract(key, choices, scorer=fuzz.WRatio, limit=40, score_cutoff=70):
+            for concept, wording, how in self._keys[choice]:
                 if allowed is not None and concept.root not in allowed:
                     continue
                 if concept.id not in scored or scored[concept.id][0] < score:
                     scored[concept.id] = (score, Match(concept, wording, how))
         ranked = sorted(scored.values(), key=lambda item: (-item[0], item[1].concept.id))
-        return [match for score, match in ranked[:limit] if score >= 0.45]
+        return [match for _, match in ranked[:limit]]
 
     def search(self, text: str, limit: int = 20) -> list[Match]:
         """Concepts matching ``text`` as a phrase inside any wording, or failing that the closest ones."""
@@ -141,10 +422,12 @@ class Resolver:
         exact = self.lookup(text)
         for match in exact:
             found[match.concept.id] = match
-        preference = {"label": 0, "synonym": 1, "SNOMED CT code": 2, "id": 3}
+        preference = {"label": 0, "synonym": 1, "code": 2, "id": 3}
         for candidate_key, entries in sorted(self._keys.items()):
             if re.search(rf"(^| ){re.escape(key)}( |$)", candidate_key):
                 for concept, wording, how in entries:
+                    if wording in concept.hidden:
+                        continue  # hidden labels match but are never shown
                     current = found.get(concept.id)
                     if current is None or (current not in exact and preference[how] < preference[current.how]):
                         found[concept.id] = Match(concept, wording, how)
@@ -152,6 +435,11 @@ class Resolver:
             return self.closest(text, None, limit)
         ordered = sorted(found.values(), key=lambda m: (m not in exact, m.concept.label.casefold()))
         return ordered[:limit]
+
+
+#: Words about time: never "corrected" into a clinical word ("week" is not a misspelt "weak").
+_TIME_WORDS = frozenset("hour hours day days week weeks wk wks month months year years fortnight fortnights "
+                        "yesterday today tonight morning evening night since ago last".split())
 
 
 def concepts_from_graph(graph: Graph) -> list[Concept]:
@@ -180,6 +468,8 @@ def concepts_from_graph(graph: Graph) -> list[Concept]:
             type=type_labels.get(str(kind), str(kind)),
             root=str(root)[len(str(MSKG)):],
             codes=codes,
+            hidden=tuple(sorted(str(h) for h in graph.objects(iri, SKOS.hiddenLabel))),
+            sites=tuple(sorted(str(s)[len(str(ID)):] for s in graph.objects(iri, MSKG.hasBodySite))),
         ))
     return concepts
 

@@ -4,7 +4,8 @@ For every triage rule R the graph holds, :func:`defined_classes` writes ``id:fir
 
     id:fires/R ≡ mskg:Presentation ⊓ ∃mskg:hasFinding.(F1 ⊔ F2 …)   (one conjunct per criterion)
                                    ⊓ ∃mskg:durationDays.xsd:decimal[≥ d]   (if R has a duration threshold)
-                                   ⊓ ∃mskg:trend.{T1, T2 …}                (if R requires a trend)
+                                   ⊓ ∃mskg:trend.{T1, T2 …}                (if R requires a trend; with every
+                                                                            trend implying one, mskg:impliesTrend)
 
 and one class per urgency level (``mskg:EmergencyPresentation`` ≡ the union of the ``id:fires/R`` whose R
 sets emergency, …) plus ``mskg:TrainingStopPresentation`` (the union over red flags). A presentation is an
@@ -136,7 +137,9 @@ def defined_classes(graph: Graph) -> DefinedClasses:
             ax.add(facet, XSD.minInclusive, Literal(min_days.toPython(), datatype=XSD.decimal))
             ax.add(datatype, OWL.withRestrictions, ax.rdf_list([facet], f"{name}-days-facets"))
             conjuncts.append(ax.some(MSKG.durationDays, datatype, f"{name}-duration"))
-        trends = sorted(graph.objects(rule, MSKG.requiresTrend))
+        # a required trend is met by any trend implying it (rapidly worsening implies worsening)
+        trends = sorted({t for required in graph.objects(rule, MSKG.requiresTrend)
+                         for t in graph.transitive_subjects(MSKG.impliesTrend, required)})
         if trends:
             conjuncts.append(ax.some(MSKG.trend, ax.class_of(OWL.oneOf, trends, f"{name}-trends"), f"{name}-trend"))
         cls = fires_class(rule)
@@ -179,8 +182,9 @@ def presentation_iri(key: int) -> URIRef:
     return URIRef(f"urn:mskg:presentation:{key}")
 
 
-def presentation_graph(presentations: Sequence[tuple[Iterable[URIRef], Decimal | None, str | None]]) -> Graph:
-    """Each presentation (finding classes, duration in days, trend) as an OWL individual with finding individuals."""
+def presentation_graph(presentations: Sequence[tuple[Iterable[URIRef], Decimal | None, URIRef | None]]) -> Graph:
+    """Each presentation (finding classes, duration in days, trend individual) as an OWL individual with finding
+    individuals."""
     g = Graph()
     for key, (findings, days, trend) in enumerate(presentations):
         p = presentation_iri(key)
@@ -194,7 +198,7 @@ def presentation_graph(presentations: Sequence[tuple[Iterable[URIRef], Decimal |
         if days is not None:
             g.add((p, MSKG.durationDays, Literal(Decimal(days), datatype=XSD.decimal)))
         if trend is not None:
-            g.add((p, MSKG.trend, MSKG[trend.capitalize()]))
+            g.add((p, MSKG.trend, trend))
     return g
 
 
@@ -298,7 +302,7 @@ class Classification:
     training_stop: bool
 
 
-def classify(graph: Graph, presentations: Sequence[tuple[Iterable[URIRef], Decimal | None, str | None]],
+def classify(graph: Graph, presentations: Sequence[tuple[Iterable[URIRef], Decimal | None, URIRef | None]],
              reasoner: str = "hermit", defined: DefinedClasses | None = None) -> list[Classification]:
     """Classify many presentations in one reasoner run (Java starts once)."""
     check_reasoner(reasoner)

@@ -11,14 +11,13 @@ in the reason: fixing the graph turns it into an XPASS, which fails, so the mark
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 
 import pytest
 from click.testing import CliRunner
-from rdflib import RDF, SKOS, Graph, Literal, Namespace, URIRef
+from rdflib import RDF, SKOS, Graph, Namespace
 
 from mskg.cli.main import cli
 from mskg.kg.article import read_article_text
@@ -87,9 +86,9 @@ RED_FLAG_WORDINGS: dict[str, list[str]] = {
         "New bladder or bowel control problems",  # red-flag list
         "bladder or bowel changes",  # What to do today; FAQ
         "bladder/bowel changes",  # "or bladder/bowel changes, clinical assessment ... becomes more relevant"
-    ],
-    "urinary-incontinence": [
-        "new leakage",  # "(for example, new leakage or not being able to control a bowel movement)"
+        # "(for example, new leakage or not being able to control a bowel movement)": leakage of the bladder or
+        # the bowel, so the broader finding (the same red flag fires either way)
+        "new leakage",
     ],
     "faecal-incontinence": [
         "not being able to control a bowel movement",
@@ -160,12 +159,12 @@ RED_FLAG_WORDINGS: dict[str, list[str]] = {
         "rapidly deteriorating leg strength",
     ],
     "leg-numbness": ["leg numbness"],  # "leg weakness/numbness", distributed
-    "pins-and-needles": ["pins and needles", "tingling"],
+    "pins-and-needles": ["pins and needles"],
     "widespread-numbness": ["evolving widespread numbness"],
     "foot-drop": ["foot drop", "clear and worsening foot drop"],
     # the elbow patterns that "justify prompt medical evaluation"
-    "elbow-deformity": ["Visible deformity around the elbow", "deformity"],
-    "elbow-swelling": ["Marked swelling", "Swelling"],
+    "elbow-deformity": ["Visible deformity around the elbow"],
+    "elbow-swelling": ["Marked swelling"],
     "hot-swollen-elbow": ["hot, swollen elbow", "joint that looks hot and rapidly enlarging"],
     "unable-to-move-elbow": [
         "Inability to move the elbow normally",  # FAQ
@@ -173,39 +172,22 @@ RED_FLAG_WORDINGS: dict[str, list[str]] = {
     ],
 }
 
-# Wordings the graph lacks, or has only in another form. The reason quotes the article.
-WORDING_GAPS: dict[str, str] = {
-    "bladder/bowel changes": "article: 'or bladder/bowel changes, clinical assessment ... becomes more relevant'; "
-                             "the graph has only 'bladder or bowel changes'",
-    "new leakage": "article: 'New bladder or bowel control problems (for example, new leakage or ...)'; the graph "
-                   "has only 'new leakage of urine'",
-    "Difficulty starting, stopping, or fully emptying urine": "article's red-flag bullet 'Difficulty starting, "
-                   "stopping, or fully emptying urine' is not a label; the graph splits it",
-    "difficulty fully emptying urine": "article: 'Difficulty starting, stopping, or fully emptying urine'; the graph "
-                   "has 'difficulty emptying the bladder' and 'not able to fully empty the bladder'",
-    "new urinary retention": "article: '(new urinary retention, needing to strain, or ...)'; the graph has only "
-                   "'urinary retention' and 'retention of urine'",
-    "needing to strain": "article: '(new urinary retention, needing to strain, or ...)'; the graph has only "
-                   "'needing to strain to pass urine'",
-    "New numbness or altered feeling around the \u201csaddle\u201d area": "article's bullet 'New numbness or "
-                   "altered feeling around the \u201csaddle\u201d area' is not a label",
-    "rapidly worsening weakness in both legs": "article: 'Severe or rapidly worsening weakness, numbness, or loss "
-                   "of feeling in both legs'; the graph has 'worsening weakness in both legs' but not 'rapidly worsening'",
-    "severe worsening weakness in both legs": "FAQ: 'severe worsening weakness or numbness in both legs'; not a label",
-    "rapidly worsening numbness in both legs": "article: 'Severe or rapidly worsening weakness, numbness, or loss "
-                   "of feeling in both legs'; no 'worsening numbness' label at all",
-    "severe worsening numbness in both legs": "FAQ: 'severe worsening weakness or numbness in both legs'; not a label",
-    "Severe, unrelenting pain": "article: 'Severe, unrelenting pain that is rapidly worsening'; the graph's label "
-                   "'severe unrelenting pain' drops the comma (the resolver ignores punctuation, so triage resolves)",
-    "pain that feels out of proportion": "article: 'including pain that feels out of proportion'; the graph has only "
-                   "'pain out of proportion'",
-    "pain that is not easing with usual measures": "article: 'pain that feels out of proportion or is not easing "
-                   "with usual measures'; the graph has only 'pain not easing with usual measures'",
-    "joint that looks hot and rapidly enlarging": "article: 'Marked swelling or a joint that looks hot and rapidly "
-                   "enlarging'; the graph has only 'hot and rapidly enlarging elbow'",
-    "Inability to move the elbow normally straight away": "article's bullet 'Inability to move the elbow normally "
-                   "straight away' is not a label",
-}
+# Wordings the graph lacks, or has only in another form. The reason quotes the article. (All that this set
+# found were added as the article's own wordings under issue 11; an empty table is the expected state.)
+WORDING_GAPS: dict[str, str] = {}
+
+# The article's own words that name a finding only in their context: typed alone, they say no body site, so
+# mskg asks rather than guessing (a tingling hand is not the leg's pins and needles).
+SITE_LESS_IN_THE_ARTICLE = {"tingling": "pins-and-needles", "deformity": "elbow-deformity", "Swelling": "elbow-swelling"}
+
+
+@pytest.mark.parametrize("wording", sorted(SITE_LESS_IN_THE_ARTICLE))
+def test_the_articles_site_less_words_are_asked_about(wording):
+    result = CliRunner().invoke(cli, ["triage", "--finding", wording, "--format", "json"])
+    assert result.exit_code == 2 and result.stdout == ""
+    assert SITE_LESS_IN_THE_ARTICLE[wording] in result.stderr  # offered as the closest match
+
+
 # Of those, the ones the resolver still maps to the right concept (it ignores punctuation).
 RESOLVES_DESPITE_GAP = {"Severe, unrelenting pain"}
 
@@ -582,11 +564,17 @@ def test_known_gap_is_exactly_this(rule, prop):
         assert graph_interpreted(rule) == GRAPH_NOW[(rule, prop)]
 
 
+#: Red-flag findings the article names only through a broader one: its only words for urinary incontinence are
+#: "new leakage", which may be of the bladder or the bowel (so they belong to the broader finding).
+NAMED_ONLY_THROUGH_BROADER = {"urinary-incontinence": "bladder-or-bowel-change"}
+
+
 def test_red_flag_wordings_cover_every_red_flag_trigger():
     triggers = set().union(*(s for r in RULES.values() if r.kind == "RedFlag" for s in r.criteria))
     triggers |= set().union(*(s for (rule, p), v in GRAPH_NOW.items() if p == "criteria"
                               and RULES[rule].kind == "RedFlag" for s in v))
-    assert set(RED_FLAG_WORDINGS) == triggers
+    assert set(RED_FLAG_WORDINGS) | set(NAMED_ONLY_THROUGH_BROADER) == triggers
+    assert set(NAMED_ONLY_THROUGH_BROADER.values()) <= set(RED_FLAG_WORDINGS)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -645,7 +633,7 @@ VIGNETTES: dict[str, Vignette | object] = {
     # sciatica under 6 weeks: prompt review ("leg-dominant pain, pins and needles"), nothing persistent yet
     "sciatica for 3 weeks": V(["sciatica"], "prompt-review", "modify", {"esc-leg-symptoms-prompt-review"},
                               duration="3w", trend="unchanged"),
-    "pain below the knee with tingling for 2 weeks": V(["pain below the knee", "tingling"], "prompt-review", "modify",
+    "pain below the knee with tingling for 2 weeks": V(["pain below the knee", "tingling in the leg"], "prompt-review", "modify",
                                                        {"esc-leg-symptoms-prompt-review"}, duration="2w"),
     # sciatica persisting: also "not improving at all after roughly 4\u20136 weeks" and "Consider MRI at around 6 weeks"
     "sciatica for 7 weeks, no better": V(["sciatica"], "prompt-review", "modify",

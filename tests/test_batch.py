@@ -28,7 +28,7 @@ def test_each_line_gives_one_result_in_the_triage_shape():
     assert lines[0]["flags"][0]["explanations"]  # explained by default
     single = json.loads(CliRunner().invoke(cli, ["triage", "-f", "saddle numbness", "--format", "json"]).stdout)
     assert {k: v for k, v in lines[0].items() if k not in ("id", "line")} == single
-    assert result.stderr == "mskg: triaged 3 presentation(s); 0 bad line(s)\n"
+    assert result.stderr == "mskg: triaged 3 presentation(s) (0 partial); 0 bad line(s)\n"
 
 
 def test_bad_lines_are_reported_with_their_number_and_the_rest_still_written():
@@ -39,11 +39,12 @@ def test_bad_lines_are_reported_with_their_number_and_the_rest_still_written():
     assert [json.loads(line)["line"] for line in result.stdout.splitlines()] == [1, 7]
     assert result.stderr.splitlines() == [
         "mskg: line 2: not valid JSON: Expecting property name enclosed in double quotes at column 2",
-        "mskg: line 3: unknown finding or condition: 'xyzzy'",
+        "mskg: line 3: no finding was understood, so there is nothing to triage: unknown finding or condition: 'xyzzy'",
         "mskg: line 4: a line must be a JSON object",
         "mskg: line 5: no findings given",
-        "mskg: line 6: invalid duration 'soon': give a number and a unit, h (hours), d (days) or w (weeks), e.g. 48h, 3d, 6w",
-        "mskg: triaged 2 presentation(s); 5 bad line(s)",
+        "mskg: line 6: invalid duration 'soon': give a number and a unit, e.g. 48h, 3d, 10 days, 6w, 6wks, 2 weeks, "
+        "a fortnight, 2 months, 1.5 years, 1 week and 3 days, since yesterday",
+        "mskg: triaged 2 presentation(s) (0 partial); 5 bad line(s)",
     ]
     assert json.loads(result.stdout.splitlines()[0])["flags"][0]["explanations"] == []  # --no-explain
 
@@ -107,6 +108,7 @@ def test_a_million_lines_stream_in_constant_memory(tmp_path):
     process.stderr.close()
     assert process.returncode == 1
     assert counted["lines"] == LINES - 1
-    assert f"mskg: line {LINES}: unknown finding or condition: 'xyzzy'" in stderr
+    assert f"mskg: line {LINES}: no finding was understood, so there is nothing to triage: unknown finding or " \
+           "condition: 'xyzzy'" in stderr
     peak_mb = usage.ru_maxrss / 1024
     assert peak_mb < 150, f"peak memory {peak_mb:.0f} MB for {LINES} lines"

@@ -127,6 +127,6 @@ def test_batch_refuses_a_finding_both_present_and_absent_and_goes_on():
     assert result.stderr.splitlines() == [
         "mskg: line 1: reported both present and absent: fever",
         "mskg: line 2: reported both present and absent: saddle-anaesthesia",
-        "mskg: triaged 1 presentation(s); 2 bad line(s)",
+        "mskg: triaged 1 presentation(s) (0 partial); 2 bad line(s)",
     ]
     assert [(json.loads(line)["id"], json.loads(line)["line"]) for line in result.stdout.splitlines()] == [("z", 3)]

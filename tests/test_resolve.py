@@ -30,13 +30,20 @@ def test_resolves_to_one_concept(resolver, text, expected):
     assert resolver.resolve(text).id == expected
 
 
+def test_a_typing_error_is_read_and_says_how(resolver):
+    match = resolver.resolve_match("sadle numbnes")
+    assert (match.concept.id, match.how, match.read_as) == ("saddle-anaesthesia", "spelling", "saddle numbness")
+
+
 def test_an_unknown_input_names_itself_and_the_closest_matches(resolver):
     with pytest.raises(ResolutionError) as err:
-        resolver.resolve("sadle numbnes")
-    assert err.value.text == "sadle numbnes"
-    assert err.value.reason == "unknown finding or condition"
-    assert err.value.candidates[0].concept.id == "saddle-anaesthesia"
-    assert str(err.value).startswith("unknown finding or condition: 'sadle numbnes'. Closest matches: saddle anaesthesia")
+        resolver.resolve("numb fingers")
+    assert err.value.text == "numb fingers"
+    assert err.value.reason == "the article does not cover this body site (fingers): it covers the low back and legs, and the elbow"
+    assert {m.concept.id for m in err.value.candidates} & {"leg-numbness", "bilateral-leg-numbness"}
+    with pytest.raises(ResolutionError) as err:
+        resolver.resolve("xyzzy plugh")
+    assert str(err.value) == "unknown finding or condition: 'xyzzy plugh'. Closest matches: none"
 
 
 def test_a_body_site_is_not_a_finding(resolver):
@@ -68,4 +75,6 @@ def test_search_shows_which_synonym_matched(resolver):
 
 def test_normalise():
     assert normalise("  Numbness “around the bottom/genitals”! ") == "numbness around the bottom genitals"
-    assert normalise("Golfer’s elbow") == normalise("golfers elbow") == "golfers elbow"
+    assert normalise("Golfer’s elbow") == normalise("golfer's elbow") == "golfer elbow"  # a possessive 's goes
+    assert normalise("can't") == "cant"  # other apostrophes just go
+    assert normalise("her leg's weak") == "her leg weak"  # one leg, not legs

@@ -18,9 +18,11 @@ def test_triage_saddle_numbness_json():
     result = run("triage", "--finding", "saddle numbness", "--format", "json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert set(data) >= {"findings", "absent", "duration_days", "trend", "urgency", "training", "flags",
-                         "recommendations", "not_asked", "disclaimer"}
-    assert data["findings"] == [{"input": "saddle numbness", "id": "saddle-anaesthesia", "label": "saddle anaesthesia"}]
+    assert list(data) == ["findings", "absent", "unresolved", "duration_days", "trend", "urgency", "training", "flags",
+                          "recommendations", "not_asked", "disclaimer"]
+    assert data["findings"] == [{"input": "saddle numbness", "id": "saddle-anaesthesia", "label": "saddle anaesthesia",
+                                 "how": "synonym", "read_as": None}]
+    assert data["unresolved"] == []
     assert data["urgency"] == {"id": "emergency", "label": "emergency", "rank": 4}
     assert data["training"] == "stop"
     assert data["duration_days"] is None and data["trend"] is None
@@ -58,7 +60,7 @@ def test_triage_duration_and_absent_in_json():
     data = json.loads(run("triage", "-f", "tennis elbow", "-d", "2w", "-t", "unchanged", "-a", "fever",
                           "--format", "json").output)
     assert data["duration_days"] == 14 and data["trend"] == "unchanged"
-    assert data["absent"] == [{"input": "fever", "id": "fever", "label": "fever"}]
+    assert data["absent"] == [{"input": "fever", "id": "fever", "label": "fever", "how": "label", "read_as": None}]
     assert data["urgency"]["id"] == "routine-review"
     assert {"id": "fever", "label": "fever"} not in data["not_asked"]
     gp = next(r for r in data["recommendations"] if r["id"] == "gp-review-elbow")
@@ -66,15 +68,19 @@ def test_triage_duration_and_absent_in_json():
 
 
 @pytest.mark.parametrize("args,message", [
-    (["-f", "xyz"], "mskg: unknown finding or condition: 'xyz'\nno close match; try `mskg search WORD`.\n"),
-    (["-f", "sadle numbness"], "mskg: unknown finding or condition: 'sadle numbness'\nclosest matches:\n"
-                               "  - saddle anaesthesia (saddle-anaesthesia, symptom)\n"),
+    (["-f", "xyz"], "mskg: not understood: 'xyz': unknown finding or condition\n"
+                    "mskg: no finding was understood, so there is nothing to triage\n"),
+    (["-f", "numb fingers"], "mskg: not understood: 'numb fingers': the article does not cover this body site "
+                             "(fingers): it covers the low back and legs, and the elbow\n  closest matches: "),
     ([], "mskg: no findings given: name at least one finding or condition with --finding\n"),
-    (["-f", "fever", "-d", "6x"], "mskg: invalid duration '6x': give a number and a unit, h (hours), d (days) or "
-                                  "w (weeks), e.g. 48h, 3d, 6w\n"),
-    (["-f", "fever", "-t", "better"], "mskg: invalid trend 'better': use one of improving, unchanged, worsening\n"),
+    (["-f", "fever", "-d", "6x"], "mskg: invalid duration '6x': give a number and a unit, e.g. 48h, 3d, 10 days, "
+                                  "6w, 6wks, 2 weeks, a fortnight, 2 months, 1.5 years, 1 week and 3 days, since "
+                                  "yesterday\n"),
+    (["-f", "fever", "-t", "sideways"], "mskg: invalid trend 'sideways': use improving, unchanged, worsening or "
+                                        "rapidly-worsening (also: better, no change, getting worse, getting worse "
+                                        "quickly)\n"),
     (["-f", "fever", "-a", "high temperature"], "mskg: reported both present and absent: fever\n"),
-    (["-f", "lower back"], "mskg: not a finding or condition (it is a body site): 'lower back'\n"),
+    (["-f", "lower back"], "mskg: not understood: 'lower back': not a finding or condition (it is a body site)\n"),
 ])
 def test_bad_input_exits_2_with_a_message_and_nothing_on_stdout(args, message):
     result = CliRunner().invoke(cli, ["triage", *args, "--format", "json"])

@@ -47,7 +47,7 @@ class ConceptCard:
     label: str
     type: str
     definition: str | None
-    synonyms: list[str]
+    synonyms: list[str]  # every skos:altLabel
     mappings: list[tuple[str, str, str, str]]  # (system, code, match, iri)
     parents: list[Related]
     children: list[Related]
@@ -56,6 +56,7 @@ class ConceptCard:
     statistics: list[dict] = field(default_factory=list)
     evidence: list[Excerpt] = field(default_factory=list)
     interpretations: list[tuple[str, str]] = field(default_factory=list)
+    article_wordings: list[str] = field(default_factory=list)  # the synonyms that are the article's own words
 
 
 def _related(view: GraphView, graph: Graph, node: URIRef) -> Related:
@@ -93,6 +94,7 @@ def concept_card(graph: Graph, iri: URIRef) -> ConceptCard:
         synonyms=sorted((str(a) for a in graph.objects(iri, SKOS.altLabel)), key=str.casefold),
         mappings=mappings, parents=sorted(parents, key=lambda r: r.label), children=children,
         evidence=list(data["excerpts"]), interpretations=list(data["interpretations"]),
+        article_wordings=sorted((str(a) for a in graph.objects(iri, MSKG.articleWording)), key=str.casefold),
     )
     for _, target, key, edge in view.g.out_edges(iri, keys=True, data=True):
         if key == RDFS.subClassOf or view.g.nodes[target]["type"] in SCAFFOLDING:

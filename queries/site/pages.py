@@ -142,8 +142,14 @@ def concept_page(graph: Graph, iri: URIRef) -> bytes:
     parts = [f"<h1>{_e(card.label)}</h1>", f'<p class="kind">{_e(card.type)} · <code>{_e(card.id)}</code></p>']
     if card.definition:
         parts.append(f'<p class="definition">{_e(card.definition)}</p>')
-    if card.synonyms:
-        parts.append('<p class="synonyms"><strong>Also called:</strong> ' + "; ".join(_e(s) for s in card.synonyms) + "</p>")
+    article = [s for s in card.synonyms if s in card.article_wordings]
+    curator = [s for s in card.synonyms if s not in card.article_wordings]
+    if article:
+        parts.append('<p class="synonyms"><strong>In the article\'s words:</strong> '
+                     + "; ".join(_e(s) for s in article) + "</p>")
+    if curator:
+        parts.append('<p class="synonyms"><strong>Also called</strong> (everyday and clinical terms added by the '
+                     'curator): ' + "; ".join(_e(s) for s in curator) + "</p>")
     if card.mappings:
         parts.append("<p><strong>Codes:</strong> " + "; ".join(
             f'{_e(system)} <a href="{_e(iri_)}" rel="external">{_e(code)}</a> ({_e(match)})'

@@ -20,9 +20,10 @@ from ...ontology.namespaces import ID, MSKG
 from ...ontology.namespaces import local_id as _local
 from .policy import TriagePolicy, minimal_trigger_set
 from .records import Presentation, RuleResult, Urgency
+from .timing import TREND_IDS, TREND_IRIS
 
 #: Bump when the compiled form changes shape, so old caches are not read.
-COMPILED_FORMAT = 1
+COMPILED_FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ class CompiledRule:
     urgency: str
     criteria: tuple[tuple[str, frozenset[str]], ...]  # (criterion IRI, trigger concept ids)
     min_days: Decimal | None
-    trends: frozenset[str]  # lower-case trend names; empty when the rule needs none
+    trends: frozenset[str]  # trend ids (see TREND_IRIS) the rule needs; empty when it needs none
     actions: tuple[URIRef, ...]
     condition_text: str | None
 
@@ -53,6 +54,7 @@ class CompiledKB:
     actions: dict[URIRef, tuple[str, str | None, bool]]  # action -> (type label, timeframe label, training mod?)
     red_flag_findings: list[tuple[str, str, int]]  # (id, label, most urgent rank), screen order
     labels: dict[URIRef, str]
+    trend_implies: dict[str, frozenset[str]]  # trend id -> itself and every trend it implies
     view: object  # mskg.queries.triage.explain.GraphView
     resolver: object  # mskg.kg.resolve.Resolver
 
@@ -80,7 +82,7 @@ def compile_kb(graph: Graph) -> CompiledKB:
             iri=rule, id=_local(rule), label=str(graph.value(rule, SKOS.prefLabel)), kind=kind,
             urgency=_local(graph.value(rule, MSKG.setsUrgency)), criteria=criteria,
             min_days=None if min_days is None else Decimal(str(min_days)),
-            trends=frozenset(_local(t).lower() for t in graph.objects(rule, MSKG.requiresTrend)),
+            trends=frozenset(TREND_IDS[t] for t in graph.objects(rule, MSKG.requiresTrend)),
             actions=tuple(a for a, _, _ in sparql.actions_of(rule)),
             condition_text=sparql.condition_text(rule),
         ))
@@ -108,8 +110,11 @@ def compile_kb(graph: Graph) -> CompiledKB:
                                key=lambda item: (-item[2], item[1], item[0]))
     from ...kg.resolve import Resolver
 
+    trend_implies = {trend: frozenset(TREND_IDS[t] for t in graph.transitive_objects(iri, MSKG.impliesTrend))
+                     for trend, iri in TREND_IRIS.items()}
     return CompiledKB(concepts, ancestors, rules, {k: tuple(sorted(set(v))) for k, v in by_trigger.items()},
-                      urgencies, actions, red_flag_findings, labels, GraphView(graph), Resolver(concepts))
+                      urgencies, actions, red_flag_findings, labels, trend_implies, GraphView(graph),
+                      Resolver(concepts))
 
 
 class CompiledTriageEngine(TriagePolicy):
@@ -147,7 +152,8 @@ class CompiledTriageEngine(TriagePolicy):
                 continue
             days = presentation.duration_days
             duration_ok = rule.min_days is None or (days is not None and days >= rule.min_days)
-            trend_ok = not rule.trends or presentation.trend in rule.trends
+            trend_ok = not rule.trends or (presentation.trend is not None
+                                           and bool(rule.trends & self.kb.trend_implies[presentation.trend]))
             matches = tuple(sorted(matches))
             results.append(RuleResult(
                 iri=rule.iri, id=rule.id, label=rule.label, kind=rule.kind, urgency=self.urgencies[rule.urgency],

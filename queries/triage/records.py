@@ -6,57 +6,62 @@ only the views in ``mskg.cli`` and the endpoint turn them into text: records flo
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from rdflib import RDF, XSD, Graph, Literal, URIRef
 
-from ...kg.resolve import Concept, resolver_for
+from ...kg.resolve import Concept, ResolutionError, resolver_for
 from ...ontology.namespaces import MSKG
+from .timing import TREND_IRIS, TRENDS, PresentationError, parse_duration, parse_trend
+
+__all__ = ["DISCLAIMER", "PRESENTATION", "TRENDS", "Presentation", "PresentationError", "Recommendation", "Reported",
+           "RuleResult", "TriageResult", "Unresolved", "UnresolvedInputs", "Urgency", "make_presentation",
+           "parse_duration", "parse_trend", "resolve_inputs"]
 
 DISCLAIMER = (
     "Information, not medical advice: mskg reports what one patient-facing article says and does not "
     "diagnose or treat. If you think it is an emergency, call 999 or go to A&E now."
 )
 
-TRENDS = ("improving", "unchanged", "worsening")
 PRESENTATION = URIRef("urn:mskg:presentation")
-
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(h|hours?|d|days?|w|weeks?)\s*$", re.IGNORECASE)
-_DAYS_PER_UNIT = {"h": Decimal(1) / Decimal(24), "d": Decimal(1), "w": Decimal(7)}
-
-
-class PresentationError(ValueError):
-    """The presentation cannot be triaged as given (bad duration or trend, nothing reported, a contradiction)."""
-
-
-def parse_duration(text: str) -> Decimal:
-    """Parse ``48h``, ``3d`` or ``6w`` (also ``3 days``, ``1.5w``) into days."""
-    match = _DURATION.match(text)
-    if not match:
-        raise PresentationError(
-            f"invalid duration {text!r}: give a number and a unit, h (hours), d (days) or w (weeks), e.g. 48h, 3d, 6w"
-        )
-    value, unit = Decimal(match.group(1)), match.group(2)[0].lower()
-    return (value * _DAYS_PER_UNIT[unit]).normalize()
-
-
-def parse_trend(text: str) -> str:
-    """Check a trend word: improving, unchanged or worsening."""
-    trend = text.strip().lower()
-    if trend not in TRENDS:
-        raise PresentationError(f"invalid trend {text!r}: use one of {', '.join(TRENDS)}")
-    return trend
 
 
 @dataclass(frozen=True)
 class Reported:
-    """One thing the person typed and the concept it resolved to."""
+    """One thing the person typed, the concept it resolved to, and how (see :class:`mskg.kg.resolve.Match`)."""
 
     input: str
     concept: Concept
+    how: str = "label"  # "id" | "label" | "synonym" | "code" | "spelling"
+    read_as: str | None = None  # for a spelling correction, the wording the input was read as
+
+
+@dataclass(frozen=True)
+class Unresolved:
+    """Something the person typed that names no concept the article covers: why, and the closest concepts."""
+
+    input: str
+    reason: str
+    candidates: tuple[tuple[str, str], ...]  # (id, label), closest first
+    absent: bool = False  # typed as a finding reported absent
+
+    @classmethod
+    def from_error(cls, error: ResolutionError, absent: bool = False) -> "Unresolved":
+        return cls(error.text, error.reason, tuple((m.concept.id, m.concept.label) for m in error.candidates), absent)
+
+    def __str__(self) -> str:
+        close = ", ".join(label for _, label in self.candidates[:3])
+        return f"{self.reason}: {self.input!r}" + (f" (closest: {close})" if close else "")
+
+
+class UnresolvedInputs(PresentationError):
+    """Inputs that resolved to nothing, when nothing else is left to triage (or resolution is strict)."""
+
+    def __init__(self, items: Sequence[Unresolved], why: str):
+        self.items = tuple(items)
+        super().__init__(why + "; ".join(str(item) for item in self.items))
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,7 @@ class Presentation:
     absent: tuple[Reported, ...] = ()
     duration_days: Decimal | None = None
     trend: str | None = None
+    unresolved: tuple[Unresolved, ...] = ()  # inputs that named no concept: shown with the answer, never dropped
 
     def triples(self) -> Graph:
         """The presentation as RDF, to be queried together with the knowledge graph."""
@@ -79,30 +85,48 @@ class Presentation:
         if self.duration_days is not None:
             g.add((PRESENTATION, MSKG.durationDays, Literal(self.duration_days, datatype=XSD.decimal)))
         if self.trend is not None:
-            g.add((PRESENTATION, MSKG.trend, MSKG[self.trend.capitalize()]))
+            g.add((PRESENTATION, MSKG.trend, TREND_IRIS[self.trend]))
         return g
 
 
-def make_presentation(source, findings: Sequence[str], absent: Sequence[str] = (),
-                      duration: str | None = None, trend: str | None = None) -> Presentation:
-    """Resolve free-text inputs into a ``Presentation``; raises ``ResolutionError`` or ``PresentationError``.
+def resolve_inputs(resolver, findings: Sequence[str], absent: Sequence[str] = ()
+                   ) -> tuple[tuple[Reported, ...], tuple[Reported, ...], tuple[Unresolved, ...]]:
+    """Resolve each input on its own: (present, absent, unresolved). One unknown word never silences the rest."""
+    resolved: tuple[list[Reported], list[Reported]] = ([], [])
+    unresolved: list[Unresolved] = []
+    for is_absent, texts in ((False, findings), (True, absent)):
+        for text in texts:
+            try:
+                match = resolver.resolve_match(text)
+            except ResolutionError as exc:
+                unresolved.append(Unresolved.from_error(exc, is_absent))
+                continue
+            resolved[is_absent].append(Reported(text, match.concept, match.how, match.read_as))
+    return tuple(resolved[0]), tuple(resolved[1]), tuple(unresolved)
 
-    ``source`` is the graph, or a ready ``Resolver`` (the compiled knowledge base carries one).
+
+def make_presentation(source, findings: Sequence[str], absent: Sequence[str] = (),
+                      duration: str | None = None, trend: str | None = None, strict: bool = False) -> Presentation:
+    """Resolve free-text inputs into a ``Presentation``; raises ``PresentationError`` when it cannot be triaged.
+
+    ``source`` is the graph, or a ready ``Resolver`` (the compiled knowledge base carries one). Inputs that
+    resolve to nothing are kept in ``Presentation.unresolved`` and the rest is triaged; with ``strict``, or
+    when no finding resolves, they raise :class:`UnresolvedInputs` instead.
     """
     if not findings:
         raise PresentationError("no findings given: name at least one finding or condition with --finding")
-    resolver = source if hasattr(source, "resolve") else resolver_for(source)
-    present = tuple(Reported(text, resolver.resolve(text)) for text in findings)
-    missing = tuple(Reported(text, resolver.resolve(text)) for text in absent)
+    resolver = source if hasattr(source, "resolve_match") else resolver_for(source)
+    duration_days = parse_duration(duration) if duration is not None else None
+    trend_id = parse_trend(trend) if trend is not None else None
+    present, missing, unresolved = resolve_inputs(resolver, findings, absent)
+    if unresolved and strict:
+        raise UnresolvedInputs(unresolved, "not understood (--strict): ")
+    if not present:
+        raise UnresolvedInputs(unresolved, "no finding was understood, so there is nothing to triage: ")
     clash = {r.concept.id for r in present} & {r.concept.id for r in missing}
     if clash:
         raise PresentationError(f"reported both present and absent: {', '.join(sorted(clash))}")
-    return Presentation(
-        findings=_unique(present),
-        absent=_unique(missing),
-        duration_days=parse_duration(duration) if duration is not None else None,
-        trend=parse_trend(trend) if trend is not None else None,
-    )
+    return Presentation(_unique(present), _unique(missing), duration_days, trend_id, unresolved)
 
 
 def _unique(items: Iterable[Reported]) -> tuple[Reported, ...]:

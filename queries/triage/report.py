@@ -15,6 +15,7 @@ from ...ontology.namespaces import local_id as _local
 from .explain import Explanation, action_explanations, rule_explanations, view_for
 from .records import Presentation
 from .sparql import engine_for
+from .timing import TREND_IDS, TREND_IRIS
 
 @dataclass(frozen=True)
 class TriggerStatus:
@@ -99,10 +100,13 @@ def rule_report(graph: Graph, presentation: Presentation, rule_iri: URIRef,
         duration = {"min_days": float(min_days.toPython()), "timeframe": engine.label(threshold),
                     "given_days": None if given is None else float(given),
                     "ok": given is not None and given >= min_days.toPython()}
-    required = sorted(_local(t).lower() for t in graph.objects(rule_iri, MSKG.requiresTrend))
+    required = sorted(TREND_IDS[t] for t in graph.objects(rule_iri, MSKG.requiresTrend))
     trend = None
     if required:
-        trend = {"required": required, "given": presentation.trend, "ok": presentation.trend in required}
+        given = presentation.trend
+        implied = set() if given is None else {TREND_IDS[t] for t in
+                                               graph.transitive_objects(TREND_IRIS[given], MSKG.impliesTrend)}
+        trend = {"required": required, "given": given, "ok": bool(implied & set(required))}
     kind = next(_local(t) for t in graph.objects(rule_iri, RDF.type) if t != OWL.NamedIndividual)
     urgency = engine.urgencies[_local(graph.value(rule_iri, MSKG.setsUrgency))]
     node = view.node(rule_iri)

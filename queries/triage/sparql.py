@@ -19,6 +19,7 @@ from ...ontology.namespaces import local_id as _local
 from .. import query_text
 from .policy import TriagePolicy, minimal_trigger_set
 from .records import Presentation, RuleResult, TriageResult, Urgency, make_presentation
+from .timing import TREND_IRIS
 
 
 class TriageEngine(TriagePolicy):
@@ -127,7 +128,7 @@ class TriageEngine(TriagePolicy):
 
     def condition_text(self, rule: URIRef) -> str | None:
         """What must still happen for a rule to fire, in words: 'if symptoms are unchanged or worsening after …'."""
-        trends = sorted(_local(t).lower() for t in self.graph.objects(rule, MSKG.requiresTrend))
+        trends = sorted(self.label(t) for t in self.graph.objects(rule, MSKG.requiresTrend))
         timeframe = self.graph.value(rule, MSKG.hasThresholdTimeframe)
         parts = []
         if trends:
@@ -152,7 +153,7 @@ class TriageEngine(TriagePolicy):
 
         from ...ontology.reasoning import classify
 
-        inputs = [([r.concept.iri for r in p.findings], p.duration_days, p.trend) for p in presentations]
+        inputs = [([r.concept.iri for r in p.findings], p.duration_days, TREND_IRIS.get(p.trend)) for p in presentations]
         results = []
         for presentation, owl in zip(presentations, classify(self.graph, inputs, reasoner)):
             candidates = {r.id: r for r in self.rules(presentation)}

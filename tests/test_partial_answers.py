@@ -1,0 +1,178 @@
+"""Partial answers, never silence: an unrecognised word never removes what was recognised.
+
+Exit status: 0 all understood, 3 partial (the answer on the rest, the rest listed), 2 nothing understood or
+malformed input (and with --strict, anything not understood). Every output keeps the 999 line.
+"""
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mskg.cli.main import cli
+from mskg.queries.triage.records import DISCLAIMER
+
+
+def triage(*args: str):
+    return CliRunner().invoke(cli, ["triage", *args])
+
+
+def test_an_emergency_with_an_unknown_phrase_is_still_an_emergency():
+    result = triage("-f", "numb bum", "-f", "my elbow feels like jelly", "--format", "json")
+    assert result.exit_code == 3
+    data = json.loads(result.stdout)
+    assert data["urgency"]["id"] == "emergency" and data["training"] == "stop"
+    assert [f["id"] for f in data["findings"]] == ["saddle-anaesthesia"]
+    assert data["unresolved"] == [{"input": "my elbow feels like jelly", "reason": "unknown finding or condition",
+                                   "absent": False, "candidates": data["unresolved"][0]["candidates"]}]
+    assert data["disclaimer"] == DISCLAIMER and "999" in data["disclaimer"]
+
+
+def test_the_text_view_says_what_was_not_understood_first():
+    result = triage("-f", "saddle numbness", "-f", "xyzzy plugh")
+    assert result.exit_code == 3
+    lines = result.stdout.splitlines()
+    assert lines[0] == "NOT UNDERSTOOD — the answer below is on the rest of what you reported only:"
+    assert lines[1] == "  ? “xyzzy plugh”: unknown finding or condition"
+    assert "URGENCY: EMERGENCY — Call 999 / go to A&E now." in lines
+    assert lines[-1] == DISCLAIMER
+
+
+def test_an_ambiguous_word_is_asked_about_and_offers_its_readings():
+    result = triage("-f", "low back pain", "-f", "numbness", "--format", "json")
+    assert result.exit_code == 3
+    unresolved = json.loads(result.stdout)["unresolved"][0]
+    assert unresolved["reason"].startswith("ambiguous")
+    offered = {c["id"] for c in unresolved["candidates"]}
+    assert {"saddle-anaesthesia", "leg-numbness", "bilateral-leg-numbness"} <= offered
+
+
+def test_strict_is_all_or_nothing():
+    result = triage("-f", "saddle numbness", "-f", "xyzzy plugh", "--strict", "--format", "json")
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.splitlines()[0] == "mskg: not understood: 'xyzzy plugh': unknown finding or condition"
+
+
+def test_nothing_understood_exits_2_with_nothing_on_stdout():
+    result = triage("-f", "xyzzy plugh", "-f", "frobnicate")
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.splitlines()[-1] == "mskg: no finding was understood, so there is nothing to triage"
+
+
+def test_an_unknown_absent_finding_is_listed_and_screened_again():
+    result = triage("-f", "low back pain", "-a", "xyzzy", "--format", "json")
+    assert result.exit_code == 3
+    data = json.loads(result.stdout)
+    assert data["unresolved"][0]["absent"] is True
+    assert {"id": "saddle-anaesthesia", "label": "saddle anaesthesia"} in data["not_asked"]
+
+
+def test_explain_follows_the_same_rules():
+    ok = CliRunner().invoke(cli, ["explain", "rf-saddle-anaesthesia", "-f", "numb bum", "-f", "xyzzy",
+                                  "--format", "json"])
+    assert ok.exit_code == 3
+    data = json.loads(ok.stdout)
+    assert data["fires"] is True and data["unresolved"][0]["input"] == "xyzzy"
+    strict = CliRunner().invoke(cli, ["explain", "rf-saddle-anaesthesia", "-f", "numb bum", "-f", "xyzzy", "--strict"])
+    assert strict.exit_code == 2 and strict.stdout == ""
+    text = CliRunner().invoke(cli, ["explain", "rf-saddle-anaesthesia", "-f", "numb bum", "-f", "xyzzy"])
+    assert text.stdout.startswith("NOT UNDERSTOOD")
+
+
+def test_a_spelling_correction_is_shown_as_read():
+    result = triage("-f", "siatica")
+    assert result.exit_code == 0
+    assert "You reported: sciatica (read “siatica” as “sciatica”)" in result.stdout
+    data = json.loads(triage("-f", "siatica", "--format", "json").stdout)
+    assert data["findings"] == [{"input": "siatica", "id": "sciatica", "label": "sciatica", "how": "spelling",
+                                 "read_as": "sciatica"}]
+
+
+# ------------------------------------------------------------------ batch
+
+def batch(text: str | bytes, *args: str):
+    return CliRunner().invoke(cli, ["triage", "--batch", "-", "--no-explain", *args], input=text)
+
+
+def test_batch_gives_partial_lines_and_reports_malformed_ones_without_losing_a_good_line():
+    lines = [
+        b'{"id": "a", "findings": ["saddle numbness", "xyzzy plugh"]}',      # partial
+        b'\xff\xfe not utf-8',                                                # invalid UTF-8
+        b'{"id": "c", "findings": ["tennis elbow"], "duration": "2 weeks", "trend": "no better"}',
+        b"[" * 5000 + b"]" * 5000,                                            # nested too deeply
+        b'{"id": {"x": 1}, "findings": ["fever"]}',                          # wrong type
+        b'{"id": "f", "findings": ["' + b"x" * 300 + b'"]}',                 # a field too long
+        b'{"id": "g", "findings": ' + b'["fever"' + b', "fever"' * 60 + b"]}",  # too many findings
+        b'{"id": "h", "findings": ["fever", "low back pain"], "trend": "getting worse quickly"}',
+    ]
+    result = batch(b"\n".join(lines) + b"\n")
+    assert result.exit_code == 1
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(d["id"], d["line"], d["urgency"]["id"]) for d in out] == [
+        ("a", 1, "emergency"), ("c", 3, "routine-review"), ("h", 8, "urgent-same-day")]
+    assert out[0]["unresolved"][0]["input"] == "xyzzy plugh"
+    assert out[2]["trend"] == "rapidly-worsening"
+    errors = result.stderr.splitlines()
+    assert errors[0] == "mskg: line 2: not valid UTF-8"
+    assert errors[1] == "mskg: line 4: not valid JSON here: nested too deeply"
+    assert errors[2] == "mskg: line 5: 'id' must be a string or a number"
+    assert errors[3].startswith("mskg: line 6: no finding was understood, so there is nothing to triage: too long (300")
+    assert errors[4] == "mskg: line 7: 'findings' has 61 items; at most 50"
+    assert errors[5] == "mskg: triaged 3 presentation(s) (1 partial); 5 bad line(s)"
+
+
+def test_batch_exits_3_when_the_only_problem_is_a_partial_line():
+    result = batch('{"findings": ["saddle numbness", "xyzzy"]}\n')
+    assert result.exit_code == 3
+    assert result.stderr == "mskg: triaged 1 presentation(s) (1 partial); 0 bad line(s)\n"
+
+
+def test_batch_strict_refuses_a_partial_line():
+    result = batch('{"findings": ["saddle numbness", "xyzzy"]}\n{"findings": ["fever"]}\n', "--strict")
+    assert result.exit_code == 1
+    assert [json.loads(line)["line"] for line in result.stdout.splitlines()] == [2]
+    assert result.stderr.splitlines()[0] == "mskg: line 1: not understood (--strict): unknown finding or condition: " \
+                                            "'xyzzy'"
+
+
+def test_a_line_longer_than_the_limit_is_skipped_not_held():
+    from mskg.queries.triage.batch import MAX_LINE
+
+    text = '{"findings": ["' + "a" * (MAX_LINE + 10) + '"]}\n{"findings": ["fever"]}\n'
+    result = batch(text)
+    assert result.stderr.splitlines()[0] == f"mskg: line 1: line too long (more than {MAX_LINE:,} characters)"
+    assert [json.loads(line)["line"] for line in result.stdout.splitlines()] == [2]
+
+
+# ------------------------------------------------------------------ no traceback on any input
+
+@settings(max_examples=150, deadline=None, database=None)
+@given(st.lists(st.text(max_size=300), min_size=1, max_size=4), st.text(max_size=30), st.text(max_size=30))
+def test_no_input_gives_a_traceback(findings, duration, trend):
+    args = ["triage", "--format", "json"]
+    for f in findings:
+        args += ["-f", f]
+    if duration:
+        args += ["-d", duration]
+    if trend:
+        args += ["-t", trend]
+    result = CliRunner().invoke(cli, args)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert result.exit_code in (0, 2, 3)
+    assert "Traceback" not in result.output
+    if result.exit_code in (0, 3):
+        assert "999" in json.loads(result.stdout)["disclaimer"]
+
+
+@settings(max_examples=60, deadline=None, database=None)
+@given(st.lists(st.binary(max_size=200), max_size=6))
+def test_no_batch_input_gives_a_traceback_or_loses_a_good_line(noise):
+    good = b'{"id": "good", "findings": ["saddle numbness"]}'
+    lines = [good] + [n.replace(b"\n", b" ") for n in noise] + [good]
+    result = batch(b"\n".join(lines) + b"\n")
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert result.exit_code in (0, 1, 3)
+    ids = [json.loads(line)["id"] for line in result.stdout.splitlines()]
+    assert ids[0] == "good" and ids[-1] == "good"
