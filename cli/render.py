@@ -37,21 +37,28 @@ def presentation_dict(p: Presentation) -> dict[str, Any]:
             "duration_days": _number(p.duration_days), "trend": p.trend}
 
 
+def _notes(pairs) -> list[dict[str, str]]:
+    return [{"property": p, "note": n} for p, n in pairs]
+
+
 def triage_dict(result: TriageResult) -> dict[str, Any]:
     """The public JSON shape of ``mskg triage`` (documented in the README)."""
     return {
         **presentation_dict(result.presentation),
+        "regions": {"reported": [r.rsplit("/", 1)[-1] for r in result.regions], "every_region": result.every_region},
         "urgency": {"id": result.urgency.id, "label": result.urgency.label, "rank": result.urgency.rank},
         "training": result.training,
         "flags": [
             {"id": r.id, "label": r.label, "urgency": r.urgency.id, "kind": KIND_NAMES[r.kind],
              "minimal_trigger_set": list(r.minimal_triggers),
+             "interpretations": _notes(result.interpretations.get(r.id, ())),
              "explanations": [e.as_dict() for e in result.explanations.get(r.id, [])]}
             for r in result.flags
         ],
         "recommendations": [
             {"id": rec.id, "label": rec.label, "urgency": rec.urgency.id, "timeframe": rec.timeframe,
-             "kind": rec.kind, "when": rec.when, "explanations": [e.as_dict() for e in rec.explanations]}
+             "kind": rec.kind, "when": rec.when, "interpretations": _notes(result.interpretations.get(rec.id, ())),
+             "explanations": [e.as_dict() for e in rec.explanations]}
             for rec in result.recommendations
         ],
         "not_asked": [{"id": i, "label": label} for i, label in result.not_asked],
@@ -158,6 +165,10 @@ def triage_text(result: TriageResult) -> str:
             bits.append(p.trend)
         out.append("Symptoms: " + ", ".join(bits))
     out.append("")
+    if result.every_region:
+        out.append("Only general findings (such as fever) were reported, so they were read against every body "
+                   "region (back and leg, elbow), to be safe.")
+        out.append("")
     if result.flags:
         out.append("What fires:")
         for rule in result.flags:
@@ -168,6 +179,7 @@ def triage_text(result: TriageResult) -> str:
             quote = next((s for s in first.sources if s in first.path[1].excerpts), first.sources[-1])
             out.append(_wrap(f"“{quote.quote}”", "      "))
             out.append(f"        — {quote.section}, characters {quote.start}–{quote.end}")
+            out += _curator_lines(result.interpretations.get(rule.id, ()), "      ")
     else:
         out.append("No red flag or escalation rule fires for what you reported.")
     now = [r for r in result.recommendations if r.kind == "now"]
@@ -178,6 +190,7 @@ def triage_text(result: TriageResult) -> str:
         for i, rec in enumerate(now, 1):
             timeframe = f" — {rec.timeframe}" if rec.timeframe else ""
             out.append(f"  {i:>2}. {rec.label}{timeframe}  [{rec.urgency.label}]")
+            out += _curator_lines(result.interpretations.get(rec.id, ()), "       ")
     if later:
         out.append("")
         out.append("When to escalate (safety net):")
@@ -194,6 +207,12 @@ def triage_text(result: TriageResult) -> str:
         out.append(f"Why? Run: mskg explain {result.flags[0].id} with the same --finding options.")
     out.append(DISCLAIMER)
     return "\n".join(out)
+
+
+def _curator_lines(notes, indent: str) -> list[str]:
+    """A curator's reading, marked as one: the user must be able to tell it from the article's words."""
+    return [line for prop, note in notes
+            for line in _wrap(f"curator's reading ({prop}): {note}", indent, hang="  ").splitlines()]
 
 
 def _label(result: TriageResult, concept_id: str) -> str:

@@ -113,6 +113,20 @@ class _Builder:
             excerpt = self.excerpts[id(entry)]
             node = excerpt_iri(excerpt)
             self.add(subject, PROV.wasDerivedFrom, node)
+            # evidence for one statement of the fact: the sentence that states that step ("for: [setsUrgency]",
+            # or for one value, "for: [callsFor scan-now]")
+            for target in entry.get("for") or []:
+                prop, _, value = str(target).partition(" ")
+                prop_iri = MSKG[prop]
+                if (prop_iri, RDF.type, None) not in self.ontology:
+                    raise BuildError(f"fact {str(subject)!r}: evidence is 'for' unknown property {prop!r}")
+                statement = URIRef(f"{subject}/evidence-for/{prop}" + (f"/{value}" if value else ""))
+                self.add(subject, MSKG.hasStatementEvidence, statement)
+                self.add(statement, RDF.type, MSKG.StatementEvidence)
+                self.add(statement, MSKG.forProperty, prop_iri)
+                if value:
+                    self.add(statement, MSKG.forValue, ID[value])
+                self.add(statement, PROV.wasDerivedFrom, node)
             self.add(node, RDF.type, MSKG.Excerpt)
             self.add(node, OA.exact, Literal(excerpt.quote))
             self.add(node, OA.start, Literal(excerpt.start, datatype=XSD.nonNegativeInteger))
@@ -204,8 +218,40 @@ class _Builder:
             self.add(s, RDF.type, OWL.NamedIndividual)
             self.labelled(s, fact)
             self.add(s, MSKG.rank, Literal(fact["rank"], datatype=XSD.integer))
+            if fact.get("without_safety_net"):
+                self.add(s, MSKG.withoutSafetyNet, Literal(True))
             self.evidence(s, fact["evidence"])
             self.interpretations(fact, s)
+
+    def regions(self) -> None:
+        for fact in self.facts.get("regions") or []:
+            s = ID[f"region/{fact['id']}"]
+            self.add(s, RDF.type, MSKG.BodyRegion)
+            self.add(s, RDF.type, OWL.NamedIndividual)
+            self.labelled(s, fact)
+            known = {section["id"] for section in self.facts["sections"]}
+            for section in fact.get("sections") or []:
+                if section not in known:
+                    raise BuildError(f"fact {fact['id']!r}: section {section!r} is not a section of the article")
+                self.add(s, MSKG.coversSection, ID[f"section/{section}"])
+            self.evidence(s, fact["evidence"])
+            self.interpretations(fact, s)
+
+    def label_of(self, concept_id: str) -> str:
+        return next(c["label"] for c in self.facts["concepts"] if c["id"] == concept_id)
+
+    def region(self, fact: str, region: str) -> URIRef:
+        if region not in {r["id"] for r in self.facts.get("regions") or []}:
+            raise BuildError(f"fact {fact!r}: region {region!r} is not defined")
+        return ID[f"region/{region}"]
+
+    def concept_region(self, concept_id: str, by_id: dict[str, dict[str, Any]]) -> str | None:
+        """A finding's or condition's region: its own, else its parent concept's (inherited down the hierarchy)."""
+        while concept_id in by_id:
+            if by_id[concept_id].get("region"):
+                return by_id[concept_id]["region"]
+            concept_id = by_id[concept_id]["parent"]
+        return None
 
     def _root(self, concept_id: str, by_id: dict[str, dict[str, Any]], seen: tuple[str, ...] = ()) -> str:
         parent = by_id[concept_id]["parent"]
@@ -233,6 +279,14 @@ class _Builder:
                 self.add(s, MSKG.articleWording if self.in_article(str(alt)) else MSKG.curatorWording, _en(str(alt)))
             for hidden in fact.get("hidden") or []:
                 self.add(s, SKOS.hiddenLabel, _en(str(hidden)))
+            if self.concept_roots[fact["id"]] in ("ClinicalFinding", "Condition"):
+                region = self.concept_region(fact["id"], by_id)
+                if region is None:
+                    raise BuildError(f"fact {fact['id']!r}: a finding or condition needs a region (its own or its "
+                                     "parent's)")
+                self.add(s, MSKG.inRegion, self.region(fact["id"], region))
+            elif fact.get("region"):
+                raise BuildError(f"fact {fact['id']!r}: only findings and conditions belong to a region")
             for site in fact.get("sites") or []:
                 self.add(s, MSKG.hasBodySite, self.concept(fact["id"], site, "BodySite"))
             for feature in fact.get("features") or []:
@@ -302,6 +356,8 @@ class _Builder:
                     self.add(s, prop, target)
                     if prop != MSKG.recommendedFor:  # entailed by rdfs:subPropertyOf; stated for plain SPARQL
                         self.add(s, MSKG.recommendedFor, target)
+            for condition in fact.get("mentioned_for") or []:  # hedged: "some clinics may discuss", not advice
+                self.add(s, MSKG.mentionedAsOptionFor, self.concept(name, condition, "Condition"))
             self.attributed(fact, s)
             self.evidence(s, fact["evidence"])
             self.interpretations(fact, s)
@@ -334,16 +390,27 @@ class _Builder:
             self.add(s, RDF.type, MSKG[fact["type"]])
             self.add(s, RDF.type, OWL.NamedIndividual)
             self.labelled(s, fact)
+            self.add(s, MSKG.inRegion, self.region(name, fact["region"]))
+            if fact.get("needs_region_finding"):
+                self.add(s, MSKG.needsRegionFinding, Literal(True))
+            # A named condition meets the rules that raise concern for it: it is added to every criterion
+            # ((A and B) or C == (A or C) and (B or C)), so every engine reads it as it reads the findings.
+            # (red flags, and rules of one criterion: a named condition stands in for an alarm pattern, never for
+            # another criterion of an escalation rule, such as sciatica "stopping normal activities")
+            concerns = [c for c in fact.get("concern") or [] if (fact["type"] == "RedFlag" or len(fact["criteria"]) == 1)
+                        and not all(c in criterion for criterion in fact["criteria"] if isinstance(criterion, list))]
             for i, criterion in enumerate(fact["criteria"], start=1):
                 if not isinstance(criterion, list) or not criterion:
                     raise BuildError(f"fact {name!r}: criterion {i} must be a non-empty list of concepts")
                 node = URIRef(f"{s}/criterion/{i}")
                 self.add(s, MSKG.hasCriterion, node)
                 self.add(node, RDF.type, MSKG.TriggerCriterion)
-                for trigger in criterion:
+                for trigger in list(dict.fromkeys([*criterion, *concerns])):
                     target = self.concept(name, trigger, "ClinicalFinding", "Condition")
                     self.add(node, MSKG.anyOf, target)
                     self.add(s, MSKG.hasTrigger, target)
+                    if trigger not in criterion:  # added as a named condition, not one of the article's triggers
+                        self.add(node, MSKG.metByNamedCondition, target)
             self.add(s, MSKG.setsUrgency, self.ref(name, fact["urgency"], "urgency_levels"))
             for action in fact["actions"]:
                 self.add(s, MSKG.callsFor, self.ref(name, action, "actions"))
@@ -363,6 +430,14 @@ class _Builder:
                 self.add(s, SKOS.scopeNote, _en(fact["note"]))
             self.attributed(fact, s)
             self.evidence(s, fact["evidence"])
+            if concerns:
+                labels = " or ".join(self.label_of(c) for c in concerns)
+                fact = {**fact, "interpretations": [*(fact.get("interpretations") or []), {
+                    "property": "hasCriterion",
+                    "note": f"Someone who reports {labels} (suspected or diagnosed) meets this rule too: it "
+                            f"raises concern for {labels}, so naming the condition is read as at least as "
+                            "concerning as its features (the safer reading; the article does not say it).",
+                }]}
             self.interpretations(fact, s)
 
     def differentials(self) -> None:
@@ -407,6 +482,7 @@ class _Builder:
         self.ontology = ontology
         self.source()
         self.evidence_sources()
+        self.regions()
         self.urgency_levels()
         self.concepts()
         self.terminology()

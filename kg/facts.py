@@ -15,6 +15,7 @@ Facts = dict[str, Any]
 #: Sections of the facts file that hold lists of facts, in file order.
 FACT_LISTS = (
     "evidence_sources",
+    "regions",
     "urgency_levels",
     "concepts",
     "timeframes",
@@ -30,38 +31,41 @@ KEYS: dict[str, tuple[str, ...]] = {
     "source": ("id", "file", "sha256", "title", "publisher", "series", "language", "disclaimer"),
     "sections": ("id", "heading"),
     "evidence_sources": ("id", "label", "definition", "evidence"),
-    "urgency_levels": ("id", "rank", "label", "definition", "evidence", "interpretations"),
+    "regions": ("id", "label", "definition", "sections", "evidence", "interpretations"),
+    "urgency_levels": ("id", "rank", "label", "definition", "without_safety_net", "evidence", "interpretations"),
     "concepts": (
-        "id", "parent", "label", "alt", "hidden", "definition", "sites", "features", "aggravated_by", "course", "evidence",
+        "id", "parent", "label", "alt", "hidden", "definition", "region", "sites", "features", "aggravated_by", "course", "evidence",
     ),
     "timeframes": ("id", "label", "value", "upper", "unit", "bound", "approximate", "vague", "evidence"),
     "actions": (
         "id", "type", "label", "definition", "timeframe", "activity", "first_line_for", "later_option_for",
-        "recommended_for", "attributed_to", "evidence", "interpretations",
+        "mentioned_for", "recommended_for", "attributed_to", "evidence", "interpretations",
     ),
     "statistics": (
         "id", "label", "value", "unit", "approximate", "measures", "population", "about", "attributed_to", "evidence",
     ),
     "rules": (
-        "id", "type", "label", "criteria", "min_duration_days", "threshold_timeframe", "trend", "urgency", "actions",
+        "id", "type", "label", "region", "needs_region_finding", "criteria", "min_duration_days", "threshold_timeframe",
+        "trend", "urgency", "actions",
         "concern", "attributed_to", "note", "evidence", "interpretations",
     ),
     "differentials": ("id", "label", "favours", "versus", "findings", "attributed_to", "evidence"),
     "pathways": ("id", "label", "evidence", "stages"),
     "stages": ("id", "label", "actions"),
     "interpretations": ("property", "note", "evidence"),
-    "evidence": ("quote", "section", "start", "end"),
+    "evidence": ("quote", "for", "section", "start", "end"),
 }
 
 #: Keys every entry of a kind must have.
 REQUIRED: dict[str, tuple[str, ...]] = {
     "evidence_sources": ("id", "label", "evidence"),
+    "regions": ("id", "label", "definition", "evidence"),
     "urgency_levels": ("id", "rank", "label", "definition", "evidence"),
     "concepts": ("id", "parent", "label"),
     "timeframes": ("id", "label", "unit", "bound", "evidence"),
     "actions": ("id", "type", "label", "evidence"),
     "statistics": ("id", "label", "value", "unit", "measures", "population", "attributed_to", "evidence"),
-    "rules": ("id", "type", "label", "criteria", "urgency", "actions", "evidence"),
+    "rules": ("id", "type", "label", "region", "criteria", "urgency", "actions", "evidence"),
     "differentials": ("id", "label", "favours", "versus", "findings", "evidence"),
     "pathways": ("id", "label", "evidence", "stages"),
     "stages": ("id", "label", "actions"),

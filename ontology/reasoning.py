@@ -84,6 +84,18 @@ class _Axioms:
         self.add(node, OWL.someValuesFrom, filler)
         return node
 
+    def only(self, prop: URIRef, filler: Node, name: str) -> Node:
+        node = BNode(name)
+        self.add(node, RDF.type, OWL.Restriction)
+        self.add(node, OWL.onProperty, prop)
+        self.add(node, OWL.allValuesFrom, filler)
+        return node
+
+
+def region_class(region: URIRef) -> URIRef:
+    """The generated class of findings and conditions of a body region (``id:in-region/back-and-leg``)."""
+    return ID[f"in-region/{str(region).rsplit('/', 1)[-1]}"]
+
 
 def _slug(iri: URIRef) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", str(iri)[len(str(ID)):])
@@ -100,10 +112,14 @@ class DefinedClasses:
 
 
 #: Properties of a rule that the OWL reading covers; anything else on a rule makes it "not expressible".
-_EXPRESSED = {MSKG.hasCriterion, MSKG.minDurationDays, MSKG.requiresTrend, MSKG.setsUrgency}
+_EXPRESSED = {MSKG.hasCriterion, MSKG.minDurationDays, MSKG.requiresTrend, MSKG.setsUrgency, MSKG.inRegion,
+              MSKG.needsRegionFinding}
+#: The systemic body region: its findings count alongside any region.
+SYSTEMIC = ID["region/systemic"]
 #: Properties of a rule that do not bear on when it fires.
 _DESCRIPTIVE = {RDF.type, SKOS.prefLabel, SKOS.definition, SKOS.scopeNote, MSKG.hasTrigger, MSKG.callsFor,
                 MSKG.raisesConcernFor, MSKG.hasThresholdTimeframe, MSKG.attributedTo, MSKG.hasInterpretation,
+                MSKG.hasStatementEvidence,
                 URIRef("http://www.w3.org/ns/prov#wasDerivedFrom")}
 
 
@@ -116,6 +132,15 @@ def defined_classes(graph: Graph) -> DefinedClasses:
     red_flags: list[URIRef] = []
     rule_types = set(graph.transitive_subjects(RDFS.subClassOf, MSKG.TriageRule)) - {MSKG.TriageRule}
     all_rules = sorted({r for t in rule_types for r in graph.subjects(RDF.type, t)})
+    # every finding and condition is a member of its region's class (so a presentation's regions are inferred)
+    for region in sorted(graph.subjects(RDF.type, MSKG.BodyRegion)):
+        cls = region_class(region)
+        ax.add(cls, RDF.type, OWL.Class)
+        ax.add(cls, SKOS.prefLabel, Literal(f"finding or condition of the {graph.value(region, SKOS.prefLabel)}",
+                                            lang="en"))
+    for concept, region in sorted(graph.subject_objects(MSKG.inRegion)):
+        if (concept, RDF.type, OWL.Class) in graph:
+            ax.add(concept, RDFS.subClassOf, region_class(region))
     for rule in all_rules:
         rule_id = str(rule)[len(str(ID)):]
         unknown = sorted({str(p) for p in graph.predicates(rule, None)} - {str(p) for p in _EXPRESSED | _DESCRIPTIVE})
@@ -142,6 +167,17 @@ def defined_classes(graph: Graph) -> DefinedClasses:
                          for t in graph.transitive_subjects(MSKG.impliesTrend, required)})
         if trends:
             conjuncts.append(ax.some(MSKG.trend, ax.class_of(OWL.oneOf, trends, f"{name}-trends"), f"{name}-trend"))
+        region = graph.value(rule, MSKG.inRegion)
+        if region is not None and region != SYSTEMIC:
+            # a rule of a body region: a finding of that region is reported, or only systemic findings are
+            # (unless the rule needs a finding of its region)
+            in_region = ax.some(MSKG.hasFinding, region_class(region), f"{name}-region")
+            if graph.value(rule, MSKG.needsRegionFinding):
+                conjuncts.append(in_region)
+            else:
+                conjuncts.append(ax.class_of(OWL.unionOf, [
+                    in_region, ax.only(MSKG.hasFinding, region_class(SYSTEMIC), f"{name}-only-systemic"),
+                ], f"{name}-region-in-play"))
         cls = fires_class(rule)
         ax.add(cls, RDF.type, OWL.Class)
         ax.add(cls, RDFS.subClassOf, MSKG.Presentation)
@@ -190,11 +226,25 @@ def presentation_graph(presentations: Sequence[tuple[Iterable[URIRef], Decimal |
         p = presentation_iri(key)
         g.add((p, RDF.type, OWL.NamedIndividual))
         g.add((p, RDF.type, MSKG.Presentation))
+        individuals = []
         for i, finding in enumerate(sorted(findings)):
             individual = URIRef(f"{p}:finding:{i}")
+            individuals.append(individual)
             g.add((individual, RDF.type, OWL.NamedIndividual))
             g.add((individual, RDF.type, finding))
             g.add((p, MSKG.hasFinding, individual))
+        # closed: these are all its findings (so "only systemic findings" can be inferred, not assumed)
+        closure, one_of = BNode(f"p{key}-closed"), BNode(f"p{key}-findings")
+        g.add((p, RDF.type, closure))
+        g.add((closure, RDF.type, OWL.Restriction))
+        g.add((closure, OWL.onProperty, MSKG.hasFinding))
+        g.add((closure, OWL.allValuesFrom, one_of))
+        g.add((one_of, RDF.type, OWL.Class))
+        items = [BNode(f"p{key}-f{i}") for i in range(len(individuals))]
+        g.add((one_of, OWL.oneOf, items[0] if items else RDF.nil))
+        for i, (node, individual) in enumerate(zip(items, individuals)):
+            g.add((node, RDF.first, individual))
+            g.add((node, RDF.rest, items[i + 1] if i + 1 < len(items) else RDF.nil))
         if days is not None:
             g.add((p, MSKG.durationDays, Literal(Decimal(days), datatype=XSD.decimal)))
         if trend is not None:

@@ -319,7 +319,13 @@ RULES: dict[str, Rule] = {
         "RedFlag", "urgent-same-day",
         [{"leg-weakness", "progressive-leg-weakness", "leg-numbness", "pins-and-needles", "widespread-numbness",
           "foot-drop"}],
-        "or rapidly worsening neurological symptoms", trend={"Worsening"}, interpreted={"type", "requiresTrend"}),
+        "or rapidly worsening neurological symptoms", trend={"RapidlyWorsening"}, interpreted={"type", "requiresTrend"}),
+    # ISSUE 12: the FAQ's "Stop training for ... rapidly worsening pain", read at the severe-pain tier
+    "rf-rapidly-worsening-pain": Rule(
+        "RedFlag", "urgent-same-day", [BACK_PAIN | SCIATICA_PAIN],
+        "Stop training for bladder or bowel changes, numbness around the bottom or genitals, severe worsening "
+        "weakness or numbness in both legs, fever with feeling unwell, significant trauma, or rapidly worsening pain.",
+        trend={"RapidlyWorsening"}, interpreted={"setsUrgency"}),
     # "Scan now when there is clinical concern for serious pathology or a major/progressive neurological deficit
     # (for example, a clear and worsening foot drop, rapidly deteriorating leg strength, or evolving widespread
     # numbness), or when the red-flag pattern described earlier is present."  INTERPRETATIONS: no tier
@@ -332,24 +338,44 @@ RULES: dict[str, Rule] = {
         interpreted={"setsUrgency", "hasCriterion", "type"}),
     # --- "Patterns that commonly justify prompt medical evaluation include:"  INTERPRETATION (rdf:type): the
     # article does not call these red flags; the curator does, so training pauses.
+    # ISSUE 12 (INTERPRETATION, setsUrgency): the features the article calls "more concerning for fracture,
+    # dislocation, significant ligament injury, or infection" are read at urgent same-day (its back triage sends
+    # significant trauma and fever there); marked swelling alone stays at the article's prompt evaluation.
     "rf-elbow-deformity": Rule(
-        "RedFlag", "prompt-review", [{"elbow-deformity"}], "Visible deformity around the elbow after an impact",
-        interpreted={"type"}),
+        "RedFlag", "urgent-same-day", [{"elbow-deformity"}], "Visible deformity around the elbow after an impact",
+        interpreted={"type", "setsUrgency"}),
     "rf-elbow-swelling": Rule(
-        "RedFlag", "prompt-review", [{"elbow-swelling", "hot-swollen-elbow"}],
+        "RedFlag", "prompt-review", [{"elbow-swelling"}],
         "Marked swelling or a joint that looks hot and rapidly enlarging", interpreted={"type"}),
+    "rf-elbow-hot-swelling": Rule(
+        "RedFlag", "urgent-same-day", [{"hot-swollen-elbow"}],
+        "Marked swelling or a joint that looks hot and rapidly enlarging", interpreted={"type", "setsUrgency"}),
     "rf-elbow-cannot-move": Rule(
-        "RedFlag", "prompt-review", [{"unable-to-move-elbow"}], "Inability to move the elbow normally straight away",
-        interpreted={"type"}),
+        "RedFlag", "urgent-same-day", [{"unable-to-move-elbow"}], "Inability to move the elbow normally straight away",
+        interpreted={"type", "setsUrgency"}),
     "rf-elbow-systemic-illness": Rule(
-        "RedFlag", "prompt-review", [{"fever", "feeling-very-unwell"}, {"hot-swollen-elbow"}],
+        "RedFlag", "urgent-same-day", [{"fever", "feeling-very-unwell"}, {"hot-swollen-elbow"}],
         "Systemic illness such as fever or feeling very unwell alongside a hot, swollen elbow",
-        interpreted={"type"}),
+        interpreted={"type", "setsUrgency"}),
+    # ISSUE 12: elbow counterparts of the systemic back flags, read only with an elbow finding, so that adding an
+    # elbow finding never lowers what fever, trauma or weight loss mean alone (each wholly the curator's reading)
+    "rf-elbow-fever-unwell": Rule(
+        "RedFlag", "urgent-same-day", [{"fever", "chills", "feeling-very-unwell"}],
+        "Systemic illness such as fever or feeling very unwell alongside a hot, swollen elbow", interpreted=set()),
+    "rf-elbow-significant-trauma": Rule(
+        "RedFlag", "urgent-same-day", [{"significant-trauma"}],
+        "especially when there is a clear traumatic event (a fall or direct blow) with immediate severe pain",
+        interpreted=set()),
+    "rf-elbow-weight-loss-or-cancer": Rule(
+        "RedFlag", "prompt-review", [{"unexplained-weight-loss", "history-of-cancer"}],
+        "Unexplained weight loss or a past history of cancer", interpreted=set()),
     # --- escalation. "Arrange prompt clinical review (GP or a spine specialist): leg-dominant pain, pins and
     # needles, or mild weakness on one side that is not rapidly worsening".  INTERPRETATION (hasCriterion):
     # numbness in one leg, pain below the knee and sciatica added as the same one-sided pattern.
     "esc-leg-symptoms-prompt-review": Rule(
-        "EscalationRule", "prompt-review", [SCIATICA_PAIN | {"pins-and-needles", "leg-weakness", "leg-numbness"}],
+        "EscalationRule", "prompt-review",
+        # ISSUE 12: "particularly if it is limiting normal walking" read as enough on its own (an interpretation)
+        [SCIATICA_PAIN | {"pins-and-needles", "leg-weakness", "leg-numbness", "limited-walking"}],
         "Arrange prompt clinical review (GP or a spine specialist): leg-dominant pain, pins and needles, or mild "
         "weakness on one side that is not rapidly worsening", interpreted={"hasCriterion"}),
     # "NHS sciatica guidance suggests GP review when pain has not improved after a few weeks of home treatment,
@@ -429,9 +455,6 @@ RULES: dict[str, Rule] = {
 # Where the graph departs from the article: (rule, property) -> reason quoting the article.
 # For each, GRAPH_NOW gives what the graph has instead, pinned so that any further change is still caught.
 RULE_GAPS: dict[tuple[str, str], str] = {
-    ("rf-elbow-systemic-illness", "criteria"):
-        "article: 'Systemic illness such as fever or feeling very unwell alongside a hot, swollen elbow'; the graph's "
-        "second criterion also accepts plain elbow swelling, with no interpretation recorded",
     ("esc-back-not-improving", "criteria"):
         "article: 'if pain is not improving at all after roughly 4-6 weeks' and 'Pain may spread into the buttock or "
         "upper thigh' (the strain the self-care rule covers); buttock/upper-thigh pain has no 4-6 week review",
@@ -456,7 +479,6 @@ RULE_GAPS: dict[tuple[str, str], str] = {
         "'little improvement' as unchanged/worsening is not marked (esc-consider-mri marks the same reading)",
 }
 GRAPH_NOW: dict[tuple[str, str], object] = {
-    ("rf-elbow-systemic-illness", "criteria"): [{"fever", "feeling-very-unwell"}, {"hot-swollen-elbow", "elbow-swelling"}],
     ("esc-back-not-improving", "criteria"): [BACK_PAIN | SCIATICA_PAIN],
     ("esc-consider-mri", "criteria"): [BACK_PAIN | SCIATICA_PAIN],
     ("esc-elbow-not-improving-week", "criteria"): [ELBOW_PAIN],
@@ -476,8 +498,11 @@ def graph_rules() -> set[str]:
 
 
 def graph_criteria(rule: str) -> list[frozenset[str]]:
+    """The rule's criteria in the graph, less the named conditions it raises concern for (issue 12 adds those to
+    every criterion of a red flag, so that reporting the condition meets it: tests/test_clinical_model.py)."""
     g = graph()
     return sorted((frozenset(local(f) for f in g.objects(c, MSKG.anyOf))
+                   - {local(f) for f in g.objects(c, MSKG.metByNamedCondition)}
                    for c in g.objects(ID[rule], MSKG.hasCriterion)), key=sorted)
 
 
@@ -573,6 +598,9 @@ def test_red_flag_wordings_cover_every_red_flag_trigger():
     triggers = set().union(*(s for r in RULES.values() if r.kind == "RedFlag" for s in r.criteria))
     triggers |= set().union(*(s for (rule, p), v in GRAPH_NOW.items() if p == "criteria"
                               and RULES[rule].kind == "RedFlag" for s in v))
+    # the ordinary complaints self-care covers (back pain, sciatica) are red flags only with a rapidly
+    # worsening trend: they are not red-flag findings of their own
+    triggers -= set().union(*(s for r in RULES.values() if r.kind == "SelfCareRule" for s in r.criteria))
     assert set(RED_FLAG_WORDINGS) | set(NAMED_ONLY_THROUGH_BROADER) == triggers
     assert set(NAMED_ONLY_THROUGH_BROADER.values()) <= set(RED_FLAG_WORDINGS)
 
@@ -618,9 +646,13 @@ VIGNETTES: dict[str, Vignette | object] = {
     "pain that keeps getting worse": V(["rapidly worsening pain", "back pain"], "urgent-same-day", "stop",
                                        {"rf-severe-worsening-pain"}),
     # one-sided tingling and weakness, getting worse: the same-day tier; the prompt-review rule fires too
-    "worsening tingling and weak leg": V(["pins and needles", "mild weakness on one side"], "urgent-same-day", "stop",
-                                         {"rf-rapidly-worsening-neuro", "esc-leg-symptoms-prompt-review"},
-                                         trend="worsening"),
+    # "mild weakness on one side that is not rapidly worsening ... particularly if it is ... worsening week to
+    # week": prompt review; "rapidly worsening neurological symptoms": urgent same-day (issue 11's trend)
+    "worsening tingling and weak leg": V(["pins and needles", "mild weakness on one side"], "prompt-review", "modify",
+                                         {"esc-leg-symptoms-prompt-review"}, trend="worsening"),
+    "rapidly worsening tingling and weak leg": V(["pins and needles", "mild weakness on one side"], "urgent-same-day",
+                                                 "stop", {"rf-rapidly-worsening-neuro", "esc-leg-symptoms-prompt-review"},
+                                                 trend="rapidly-worsening"),
     # "Scan now when there is ... a major/progressive neurological deficit (for example, a clear and worsening
     # foot drop ...)"; the tier is the interpretation's (urgent same-day)
     "foot drop": V(["foot drop", "back pain"], "urgent-same-day", "stop", {"rf-progressive-neuro-deficit"}),
@@ -690,17 +722,27 @@ VIGNETTES: dict[str, Vignette | object] = {
                "sensible'; the graph gives self-care"),
     # "Cleveland Clinic also advises seeking clinical review if there has been an elbow injury"; FAQ: prompt review
     "knocked elbow": V(["elbow injury"], "prompt-review", "modify", {"esc-elbow-injury"}),
-    "elbow out of shape after a fall": V(["elbow deformity", "fall onto the elbow"], "prompt-review", "stop",
+    "elbow out of shape after a fall": V(["elbow deformity", "fall onto the elbow"], "urgent-same-day", "stop",
                                          {"rf-elbow-deformity", "esc-elbow-injury"}),
     "swollen elbow": V(["swollen elbow"], "prompt-review", "stop", {"rf-elbow-swelling"}),
-    "can't straighten elbow": V(["inability to move the elbow normally"], "prompt-review", "stop",
+    "can't straighten elbow": V(["inability to move the elbow normally"], "urgent-same-day", "stop",
                                 {"rf-elbow-cannot-move"}),
     # INTERPRETATION: the article gives the elbow's "Systemic illness such as fever or feeling very unwell
     # alongside a hot, swollen elbow" prompt evaluation, but the back flag "Feeling very unwell with fever or
     # chills alongside back pain" fires on a fever alone (the graph's hasCriterion interpretation), so urgent
     # same-day wins.
+    # ISSUE 12: "Stop training for ... rapidly worsening pain" (FAQ)
+    "back pain getting rapidly worse": V(["low back pain"], "urgent-same-day", "stop", {"rf-rapidly-worsening-pain"},
+                                         trend="rapidly-worsening"),
+    # ISSUE 12: regions — a significant trauma or weight loss with an elbow problem is read at the elbow
+    "tennis elbow after a car crash": V(["tennis elbow", "car crash"], "urgent-same-day", "stop",
+                                        {"rf-elbow-significant-trauma"}),
+    "tennis elbow and unexplained weight loss": V(["tennis elbow", "unexplained weight loss"], "prompt-review", "stop",
+                                                  {"rf-elbow-weight-loss-or-cancer"}),
+    # ISSUE 12: regions — the back flag no longer fires on an elbow presentation; its elbow counterpart does
     "fever with a hot swollen elbow": V(["fever", "hot, swollen elbow"], "urgent-same-day", "stop",
-                                        {"rf-elbow-systemic-illness", "rf-elbow-swelling", "rf-fever-unwell"}),
+                                        {"rf-elbow-systemic-illness", "rf-elbow-swelling", "rf-elbow-hot-swelling",
+                                         "rf-elbow-fever-unwell"}),
 }
 
 

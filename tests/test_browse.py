@@ -51,7 +51,9 @@ def test_a_card_by_synonym_shows_what_the_finding_triggers():
 def test_a_red_flag_has_a_card_too():
     card = json.loads(run("browse", "rf-fever-unwell", "--format", "json").stdout)
     assert card["type"] == "red flag"
-    assert {r["id"] for r in card["outgoing"]["calls for"]} == {"nhs-111-or-urgent-same-day-care", "stop-training"}
+    # every back red flag also calls for a scan now (the article: "or when the red-flag pattern ... is present")
+    assert {r["id"] for r in card["outgoing"]["calls for"]} == {"nhs-111-or-urgent-same-day-care", "stop-training",
+                                                                "scan-now"}
     assert card["interpretations"][0]["property"] == "has criterion"
 
 

@@ -31,11 +31,19 @@ RED_FLAG_URGENCY = {
     # 'rapidly worsening neurological symptoms' and the scan-now deficit
     "rf-rapidly-worsening-neuro": "urgent-same-day",
     "rf-progressive-neuro-deficit": "urgent-same-day",
-    # the elbow alarm features
-    "rf-elbow-deformity": "prompt-review",
+    # the FAQ's "Stop training for ... rapidly worsening pain" (issue 12)
+    "rf-rapidly-worsening-pain": "urgent-same-day",
+    # the elbow alarm features: those "more concerning for fracture, dislocation ... or infection" at urgent
+    # same-day (a marked curator's reading, issue 12); marked swelling alone at the article's prompt evaluation
+    "rf-elbow-deformity": "urgent-same-day",
     "rf-elbow-swelling": "prompt-review",
-    "rf-elbow-cannot-move": "prompt-review",
-    "rf-elbow-systemic-illness": "prompt-review",
+    "rf-elbow-hot-swelling": "urgent-same-day",
+    "rf-elbow-cannot-move": "urgent-same-day",
+    "rf-elbow-systemic-illness": "urgent-same-day",
+    # elbow counterparts of the systemic back flags (issue 12: regions keep urgency monotone)
+    "rf-elbow-fever-unwell": "urgent-same-day",
+    "rf-elbow-significant-trauma": "urgent-same-day",
+    "rf-elbow-weight-loss-or-cancer": "prompt-review",
 }
 
 
@@ -50,19 +58,24 @@ def test_red_flags_and_their_urgency(sparql):
      {"cauda-equina-syndrome"}),
     ("rf-urinary-retention", [{"urinary-retention", "loss-of-bladder-sensation"}], {"cauda-equina-syndrome"}),
     ("rf-fever-unwell", [{"fever", "chills", "feeling-very-unwell"}], {"spinal-infection"}),
-    ("rf-weight-loss-or-cancer", [{"unexplained-weight-loss", "history-of-cancer"}], {"metastatic-spinal-disease"}),
+    ("rf-weight-loss-or-cancer", [{"unexplained-weight-loss", "history-of-cancer"}],
+     {"metastatic-spinal-disease", "metastatic-disease"}),
     ("rf-significant-trauma", [{"significant-trauma"}], {"spinal-fracture"}),
-    ("rf-elbow-systemic-illness", [{"fever", "feeling-very-unwell"}, {"hot-swollen-elbow", "elbow-swelling"}],
-     {"elbow-infection"}),
+    # issue 12: "alongside a hot, swollen elbow" (plain swelling no longer meets it)
+    ("rf-elbow-systemic-illness", [{"fever", "feeling-very-unwell"}, {"hot-swollen-elbow"}], {"elbow-infection"}),
 ])
 def test_red_flag_triggers_and_concerns(sparql, rule, criteria, concern):
+    """The article's triggers, and (issue 12) each named condition the flag raises concern for, added to every
+    criterion as mskg:metByNamedCondition so that reporting the condition meets the flag."""
     rows = sparql("SELECT ?c ?f WHERE { ?rule mskg:hasCriterion ?c . ?c mskg:anyOf ?f }", rule=ID[rule])
+    named = sparql("SELECT ?c ?f WHERE { ?rule mskg:hasCriterion ?c . ?c mskg:metByNamedCondition ?f }", rule=ID[rule])
     groups: dict[str, set[str]] = {}
     for c, f in rows:
         groups.setdefault(str(c), set()).add(local(f))
-    assert sorted(groups.values(), key=sorted) == sorted(criteria, key=sorted)
+    assert sorted(groups.values(), key=sorted) == sorted((c | concern for c in criteria), key=sorted)
+    assert {local(f) for _, f in named} == concern
     triggers = {local(r[0]) for r in sparql("SELECT ?f WHERE { ?rule mskg:hasTrigger ?f }", rule=ID[rule])}
-    assert triggers == set().union(*criteria)
+    assert triggers == set().union(*criteria) | concern
     concerns = {local(r[0]) for r in sparql("SELECT ?c WHERE { ?rule mskg:raisesConcernFor ?c }", rule=ID[rule])}
     assert concerns == concern
 
@@ -219,11 +232,16 @@ def test_imaging_framework(sparql):
         quotes.setdefault(local(a), []).append(q)
     assert set(quotes) == {"scan-now", "consider-mri", "mri-preferred-for-nerve-root-symptoms",
                            "no-routine-early-imaging", "imaging-with-clinical-story"}
+    # issue 12: MRI for nerve-root symptoms is the modality when imaging is indicated, not an action of a rule
+    assert sparql("SELECT ?r WHERE { ?r mskg:callsFor id:mri-preferred-for-nerve-root-symptoms }") == []
     assert any(q.startswith("Scan now when there is clinical concern") for q in quotes["scan-now"])
     assert any("MRI is usually the preferred first test" in q for q in quotes["mri-preferred-for-nerve-root-symptoms"])
     assert any("do not automatically prove the source of pain" in q for q in quotes["imaging-with-clinical-story"])
-    scan_now = sparql("SELECT ?rf WHERE { ?rf mskg:callsFor id:scan-now }")
-    assert [local(r) for (r,) in scan_now] == ["rf-progressive-neuro-deficit"]
+    # issue 12: "Scan now ... or when the red-flag pattern described earlier is present": every back red flag
+    scan_now = {local(r) for (r,) in sparql("SELECT ?rf WHERE { ?rf mskg:callsFor id:scan-now }")}
+    back_flags = {local(r) for (r,) in sparql(
+        "SELECT ?rf WHERE { ?rf a mskg:RedFlag ; mskg:inRegion <https://w3id.org/mskg/id/region/back-and-leg> }")}
+    assert scan_now == back_flags and "rf-progressive-neuro-deficit" in scan_now and len(scan_now) == 12
 
 
 # ------------------------------------------------------------------ elbow
@@ -303,7 +321,7 @@ def test_every_finding_and_condition_has_synonyms(sparql):
         { ?c rdfs:subClassOf+ mskg:ClinicalFinding } UNION { ?c rdfs:subClassOf+ mskg:Condition }
         FILTER(STRSTARTS(STR(?c), STR(id:)))
         OPTIONAL { ?c skos:altLabel ?alt } } GROUP BY ?c""")
-    assert len(rows) == 63
+    assert len(rows) == 64  # metastatic disease added by issue 12
     assert [local(c) for c, n in rows if n == 0] == []
 
 

@@ -11,7 +11,9 @@ over the graph and compare it with what the engine returns, on generated present
 - a minimal trigger set is a smallest set of reported findings meeting every criterion, the first in
   sorted order among those of that size;
 - findings reported absent change nothing but the red-flag screen, which leaves out what was reported
-  (or anything narrower) and what was reported absent (or anything broader).
+  (or anything narrower) and what was reported absent (or anything broader);
+- a rule of a body region is in play only when a finding of that region is reported, or only systemic
+  findings are; when care is needed today (a level without a safety net), no safety net is shown.
 """
 from __future__ import annotations
 
@@ -55,6 +57,7 @@ def _graph_facts():
         for rule in g.subjects(RDF.type, t):
             rules[str(rule)[len(str(ID)):]] = {
                 "kind": kind, "rank": rank[g.value(rule, MSKG.setsUrgency)],
+                "region": str(g.value(rule, MSKG.inRegion)).rsplit("/", 1)[-1],
                 "actions": {str(a)[len(str(ID)):] for a in g.objects(rule, MSKG.callsFor)},
                 "triggers": {str(f)[len(str(ID)):] for c in g.objects(rule, MSKG.hasCriterion)
                              for f in g.objects(c, MSKG.anyOf)},
@@ -71,7 +74,20 @@ def _graph_facts():
         return broader[concept_id]
 
     labels = {str(s)[len(str(ID)):]: str(o) for s, o in g.subject_objects(URIRef("http://www.w3.org/2004/02/skos/core#prefLabel"))}
-    return rules, training_mod, closure, labels
+    regions = {str(s)[len(str(ID)):]: str(o).rsplit("/", 1)[-1] for s, o in g.subject_objects(MSKG.inRegion)}
+    findings = {str(s)[len(str(ID)):] for s in g.transitive_subjects(RDFS.subClassOf, MSKG.ClinicalFinding)}
+    no_net = {rank[u] for u in g.subjects(MSKG.withoutSafetyNet, None)}
+    care = {str(a)[len(str(ID)):] for kind in (MSKG.EmergencyCare, MSKG.UrgentSameDayCare, MSKG.ClinicalReview)
+            for cls in g.transitive_subjects(RDFS.subClassOf, kind) for a in g.subjects(RDF.type, cls)}
+    ordinary = set().union(*(r["triggers"] for r in rules.values() if r["kind"] == "SelfCareRule"))
+    findings -= ordinary  # the screen asks about alarm findings, not the complaints self-care covers
+    return rules, training_mod, closure, labels, regions, findings, no_net, care
+
+
+def in_play(p, regions) -> tuple[set[str], bool]:
+    """The regions of what was reported (systemic left out), and whether only systemic findings were."""
+    present = {regions[r.concept.id] for r in p.findings} - {"systemic"}
+    return present, not present
 
 
 FACTS = None
@@ -120,10 +136,14 @@ def _run_property(concepts, check, examples: int = 600) -> dict[str, int]:
 # ------------------------------------------------------------------ recommendations
 
 def test_recommendations_follow_the_policy(engine, concepts):
-    rules, training_mod, _, _ = facts()
+    rules, training_mod, _, _, regions, _, no_net, care = facts()
 
     def check(p):
         result = engine.triage(p, explain=False)
+        present, every_region = in_play(p, regions)
+        assert (set(result.regions), result.every_region) == ({f"region/{r}" for r in present}, every_region)
+        for r in result.rules:  # only rules of the regions in play are considered at all
+            assert every_region or rules[r.id]["region"] in present | {"systemic"}, (r.id, present)
         stop = result.training == "stop"
         fired = [r for r in result.rules if r.fires]
         waiting = [r for r in result.rules if not r.fires and rules[r.id]["kind"] != "SelfCareRule"]
@@ -141,8 +161,12 @@ def test_recommendations_follow_the_policy(engine, concepts):
         net = {}
         for r in waiting:
             for action in rules[r.id]["actions"]:
+                if rules[r.id]["kind"] == "RedFlag" and action not in care:
+                    continue  # a red flag not yet met: its safety net is where to seek care
                 if action not in now:
                     net.setdefault(action, []).append(r.id)
+        if result.urgency.rank in no_net:  # care is needed today: no weeks-long safety net
+            net = {}
         got = {rec.id: rec for rec in result.recommendations}
         assert set(got) == set(now) | set(net)
         for action, callers in now.items():
@@ -163,7 +187,7 @@ def test_recommendations_follow_the_policy(engine, concepts):
         return [name for name, hit in (("stop", stop), ("safety_net", bool(net))) if hit]
 
     stats = _run_property(concepts, check)
-    assert stats["distinct"] >= 500 and stats["stop"] >= 100 and stats["safety_net"] >= 50, stats
+    assert stats["distinct"] >= 500 and stats["stop"] >= 100 and stats["safety_net"] >= 30, stats
 
 
 def test_a_now_recommendation_takes_the_most_urgent_caller(graph):
@@ -222,14 +246,16 @@ def test_minimal_trigger_set_examples(rows, expected):
 # ------------------------------------------------------------------ absent findings and the red-flag screen
 
 def test_absent_findings_change_only_the_screen_and_the_screen_follows_the_hierarchy(engine, concepts):
-    rules, _, closure, labels = facts()
-    red = {}
-    for rule in rules.values():
-        if rule["kind"] == "RedFlag":
-            for f in rule["triggers"]:
-                red[f] = max(red.get(f, -1), rule["rank"])
+    rules, _, closure, labels, regions, findings, _, _ = facts()
 
     def check(p):
+        present, every_region = in_play(p, regions)
+        red = {}  # red-flag findings of the regions in play, ranked by the red flags of those regions
+        for rule in rules.values():
+            if rule["kind"] == "RedFlag" and (every_region or rule["region"] in present):
+                for f in rule["triggers"] & findings:
+                    if every_region or regions[f] in present | {"systemic"}:
+                        red[f] = max(red.get(f, -1), rule["rank"])
         result = engine.triage(p, explain=False)
         without = engine.triage(Presentation(p.findings, (), p.duration_days, p.trend), explain=False)
         assert (result.urgency, result.training, [(r.id, r.fires) for r in result.rules]) == \
@@ -242,7 +268,7 @@ def test_absent_findings_change_only_the_screen_and_the_screen_follows_the_hiera
         return ()
 
     stats = _run_property(concepts, check, examples=400)
-    assert stats["distinct"] >= 350 and stats["absent"] >= 150, stats
+    assert stats["distinct"] >= 300 and stats["absent"] >= 100, stats
 
 
 @pytest.mark.parametrize("absent, not_screened", [

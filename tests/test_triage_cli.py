@@ -18,8 +18,9 @@ def test_triage_saddle_numbness_json():
     result = run("triage", "--finding", "saddle numbness", "--format", "json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert list(data) == ["findings", "absent", "unresolved", "duration_days", "trend", "urgency", "training", "flags",
-                          "recommendations", "not_asked", "disclaimer"]
+    assert list(data) == ["findings", "absent", "unresolved", "duration_days", "trend", "regions", "urgency", "training",
+                          "flags", "recommendations", "not_asked", "disclaimer"]
+    assert data["regions"] == {"reported": ["back-and-leg"], "every_region": False}
     assert data["findings"] == [{"input": "saddle numbness", "id": "saddle-anaesthesia", "label": "saddle anaesthesia",
                                  "how": "synonym", "read_as": None}]
     assert data["unresolved"] == []
@@ -37,7 +38,7 @@ def test_triage_saddle_numbness_json():
                        "same-day assessment.")
     assert {"quote": saddle_sentence, "section": "Back-pain “red flags” that should pause training and trigger "
             "urgent assessment", "start": 3702, "end": 3906} in path["sources"]
-    assert [r["id"] for r in data["recommendations"]][:2] == ["call-999-or-ae", "stop-training"]
+    assert [r["id"] for r in data["recommendations"]][:3] == ["call-999-or-ae", "scan-now", "stop-training"]
     assert all(r["explanations"] for r in data["recommendations"])
     assert {"id": "fever", "label": "fever"} in data["not_asked"]
     assert data["disclaimer"] == DISCLAIMER

@@ -48,6 +48,13 @@ def presentation(indices, duration=None, trend=None) -> Presentation:
     return Presentation(unique, (), parse_duration(duration) if duration else None, trend)
 
 
+@lru_cache(maxsize=1)
+def _compiled():
+    from mskg.kg.load import load_compiled
+
+    return load_compiled()
+
+
 def run(p: Presentation, explain: bool = False):
     return engine_for(load_graph()).triage(p, explain=explain)
 
@@ -111,7 +118,11 @@ def test_removing_any_finding_of_a_minimal_trigger_set_stops_the_flag(indices, d
     for rule in result.fired:
         minimal = rule.minimal_triggers
         assert minimal and set(minimal) <= {r.concept.id for r in p.findings}
-        only = Presentation(tuple(Reported(i, concepts[i]) for i in minimal), (), p.duration_days, p.trend)
+        # a rule that needs a finding of its own region keeps that context (it is not a trigger of the rule)
+        kb_rule = next((r for r in _compiled().rules if r.id == rule.id), None)
+        context = tuple(r for r in p.findings if kb_rule is not None and kb_rule.needs_region_finding
+                        and _compiled().regions.get(r.concept.id) == kb_rule.region and r.concept.id not in minimal)
+        only = Presentation(tuple(Reported(i, concepts[i]) for i in minimal) + context, (), p.duration_days, p.trend)
         assert rule.id in {r.id for r in run(only).fired}
         for dropped in minimal:
             rest = tuple(Reported(i, concepts[i]) for i in minimal if i != dropped)

@@ -62,22 +62,29 @@ VIGNETTES = [
     V("rapidly worsening pain", ["pain out of proportion"], "urgent-same-day", "stop", {"rf-severe-worsening-pain"},
       SAME_DAY),
     # --- neurological: worsening, progressive deficit
-    V("pins and needles getting worse", ["pins and needles"], "urgent-same-day", "stop",
-      {"rf-rapidly-worsening-neuro", "esc-leg-symptoms-prompt-review"}, SAME_DAY | {"prompt-clinical-review"},
+    # issue 11/12: "worsening week to week" is prompt review; "rapidly worsening" is the same-day tier
+    V("pins and needles getting worse", ["pins and needles"], "prompt-review", "modify",
+      {"esc-leg-symptoms-prompt-review"}, {"prompt-clinical-review"}, safety_net={"nhs-111-or-urgent-same-day-care"},
       trend="worsening"),
+    V("pins and needles getting rapidly worse", ["pins and needles"], "urgent-same-day", "stop",
+      {"rf-rapidly-worsening-neuro", "esc-leg-symptoms-prompt-review"}, SAME_DAY | {"prompt-clinical-review"},
+      trend="rapidly-worsening"),
     V("foot drop", ["foot drop"], "urgent-same-day", "stop", {"rf-progressive-neuro-deficit"},
       SAME_DAY | {"scan-now"}),
     V("rapidly deteriorating leg strength", ["rapidly deteriorating leg strength"], "urgent-same-day", "stop",
       {"rf-progressive-neuro-deficit", "esc-leg-symptoms-prompt-review"}, SAME_DAY | {"scan-now"}),
     # --- elbow alarm features: prompt review, training stops
-    V("deformed elbow after a fall", ["visible deformity around the elbow", "elbow injury"], "prompt-review", "stop",
-      {"rf-elbow-deformity", "esc-elbow-injury"}, {"prompt-elbow-evaluation", "stop-training"}),
+    # issue 12: elbow features concerning for fracture, dislocation or infection: urgent same-day (curator's reading)
+    V("deformed elbow after a fall", ["visible deformity around the elbow", "elbow injury"], "urgent-same-day", "stop",
+      {"rf-elbow-deformity", "esc-elbow-injury"}, {"prompt-elbow-evaluation", "stop-training",
+                                                  "nhs-111-or-urgent-same-day-care"}),
     V("swollen elbow", ["swollen elbow"], "prompt-review", "stop", {"rf-elbow-swelling"},
       {"prompt-elbow-evaluation"}),
-    V("cannot straighten elbow", ["cannot bend or straighten the elbow"], "prompt-review", "stop",
+    V("cannot straighten elbow", ["cannot bend or straighten the elbow"], "urgent-same-day", "stop",
       {"rf-elbow-cannot-move"}, {"prompt-elbow-evaluation"}),
+    # issue 12: regions; the back's fever flag gives way to its elbow counterpart
     V("fever with a hot swollen elbow", ["fever", "hot swollen elbow"], "urgent-same-day", "stop",
-      {"rf-fever-unwell", "rf-elbow-swelling", "rf-elbow-systemic-illness"},
+      {"rf-elbow-fever-unwell", "rf-elbow-swelling", "rf-elbow-hot-swelling", "rf-elbow-systemic-illness"},
       {"nhs-111-or-urgent-same-day-care", "prompt-elbow-evaluation", "stop-training"}),
     # --- the prompt-review tier
     V("leg-dominant pain", ["leg-dominant pain"], "prompt-review", "modify", {"esc-leg-symptoms-prompt-review"},
@@ -94,7 +101,10 @@ VIGNETTES = [
       safety_net={"elbow-clinical-review-week", "gp-review-elbow", "elbow-physiotherapy"}),
     V("golfer's elbow", ["golfer's elbow"], "self-care", "modify", set(), ELBOW_SELF_CARE,
       safety_net={"elbow-clinical-review-week", "gp-review-elbow"}),
-    V("recognised, nothing fires", ["pain limiting normal walking"], "self-care", "modify", set()),
+    # issue 12: "particularly if it is limiting normal walking" now reads as prompt review (curator's reading)
+    V("recognised, nothing fires", ["pain stopping normal activities"], "self-care", "modify", set()),
+    V("pain limiting normal walking", ["pain limiting normal walking"], "prompt-review", "modify",
+      {"esc-leg-symptoms-prompt-review"}, {"prompt-clinical-review"}),
     V("24-hour check: session was too much", ["pain lingers next day", "low back pain"], "self-care", "modify",
       set(), {"scale-back-session", "twenty-four-hour-check"}),
     # --- back: not improving at roughly 4-6 weeks (threshold 28 days) and MRI at about 6 weeks (42 days)
@@ -140,9 +150,18 @@ VIGNETTES = [
       {"prompt-clinical-review", "gp-review-sciatica"}),
     V("sciatica getting worse", ["sciatica"], "prompt-review", "modify",
       {"esc-leg-symptoms-prompt-review", "esc-sciatica-worsening"}, {"gp-review-sciatica"}, trend="worsening"),
-    V("elbow injury", ["elbow injury"], "prompt-review", "modify", {"esc-elbow-injury"}, {"elbow-clinical-review-week"}),
+    # issue 12: the injury review loses the week that belongs to pain not improving
+    V("elbow injury", ["elbow injury"], "prompt-review", "modify", {"esc-elbow-injury"}, {"elbow-injury-review"},
+      not_actions={"elbow-clinical-review-week"}),
+    # issue 12: a heavy fall with an elbow problem is read at the elbow, not as a spinal fracture
     V("back and elbow, worst wins", ["tennis elbow", "heavy fall"], "urgent-same-day", "stop",
-      {"rf-significant-trauma"}, SAME_DAY, not_actions={"forearm-strap", "elbow-relative-rest"}),
+      {"rf-elbow-significant-trauma"}, SAME_DAY, not_actions={"forearm-strap", "elbow-relative-rest", "scan-now"}),
+    V("back pain and a heavy fall", ["low back pain", "heavy fall"], "urgent-same-day", "stop",
+      {"rf-significant-trauma"}, SAME_DAY | {"scan-now"}),
+    V("back pain getting rapidly worse", ["low back pain"], "urgent-same-day", "stop", {"rf-rapidly-worsening-pain"},
+      SAME_DAY | {"scan-now"}, trend="rapidly-worsening"),
+    V("tennis elbow and weight loss", ["tennis elbow", "unexplained weight loss"], "prompt-review", "stop",
+      {"rf-elbow-weight-loss-or-cancer"}, {"prompt-clinical-review", "stop-training"}),
     # --- sciatica versus strain
     V("strain: back-dominant pain", ["pain mainly in the back"], "self-care", "modify", set(), BACK_SELF_CARE),
     V("sciatica: pain below the knee", ["pain radiating below the knee"], "prompt-review", "modify",

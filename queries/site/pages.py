@@ -37,7 +37,7 @@ def _page(title: str, body: str, depth: int) -> bytes:
 <link rel="stylesheet" href="{up}style.css">
 </head><body>
 <header><a class="home" href="{up}index.html">mskg</a> · sports back and elbow pain, from one article
-<a href="{up}query.html">query</a></header>
+<a href="{up}query.html">query</a> <a href="{up}hazards.html">hazard log</a></header>
 <p class="notice" role="note">{_e(DISCLAIMER)}</p>
 <main>
 {body}
@@ -247,11 +247,30 @@ def query_page() -> bytes:
     return _page("Query", body, depth=0)
 
 
+def hazards_page() -> bytes:
+    """The clinical hazard log (kg/hazards.yaml): what could go wrong, how it is mitigated, which tests prove it."""
+    import yaml
+
+    hazards = yaml.safe_load(files("mskg.kg").joinpath("hazards.yaml").read_text(encoding="utf-8"))["hazards"]
+    rows = "".join(
+        f"<tr><th scope=\"row\">{_e(h['id'])}</th><td><strong>{_e(h['title'])}</strong><br>{_e(h['cause'])} "
+        f"<em>Effect:</em> {_e(h['effect'])}</td><td>{_e(h['severity'])} / {_e(h['likelihood'])}</td>"
+        f"<td>{_e(h['mitigation'])}</td><td>{'<br>'.join(_e(t) for t in h['tests'])}</td><td>{_e(h['status'])}</td></tr>"
+        for h in hazards)
+    body = ("<h1>Clinical hazard log</h1><p>What could go wrong for a person using mskg, in the manner of DCB0129: "
+            "cause and effect, severity and likelihood before mitigation, the mitigation, and the tests that "
+            "prove it. Open hazards await clinical sign-off.</p>"
+            "<table><thead><tr><th>id</th><th>hazard</th><th>severity / likelihood</th><th>mitigation</th>"
+            f"<th>proved by</th><th>status</th></tr></thead><tbody>{rows}</tbody></table>")
+    return _page("Clinical hazard log", body, depth=0)
+
+
 def build_site(graph: Graph) -> dict[str, tuple[str, bytes]]:
     """Every page and asset of the site: relative path -> (media type, bytes)."""
     site = {
         "index.html": ("text/html; charset=utf-8", index_page(graph)),
         "query.html": ("text/html; charset=utf-8", query_page()),
+        "hazards.html": ("text/html; charset=utf-8", hazards_page()),
         "style.css": ("text/css; charset=utf-8", _asset("style.css")),
         "site.js": ("text/javascript; charset=utf-8", _asset("site.js")),
     }

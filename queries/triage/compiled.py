@@ -19,11 +19,11 @@ from ...kg.resolve import Concept, concepts_from_graph
 from ...ontology.namespaces import ID, MSKG
 from ...ontology.namespaces import local_id as _local
 from .policy import TriagePolicy, minimal_trigger_set
-from .records import Presentation, RuleResult, Urgency
+from .records import SYSTEMIC, Presentation, RuleResult, Urgency
 from .timing import TREND_IDS, TREND_IRIS
 
 #: Bump when the compiled form changes shape, so old caches are not read.
-COMPILED_FORMAT = 2
+COMPILED_FORMAT = 4
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,8 @@ class CompiledRule:
     trends: frozenset[str]  # trend ids (see TREND_IRIS) the rule needs; empty when it needs none
     actions: tuple[URIRef, ...]
     condition_text: str | None
+    region: str | None = None  # body region id; None or SYSTEMIC: considered whatever is reported
+    needs_region_finding: bool = False  # not read conservatively when only systemic findings are reported
 
 
 @dataclass
@@ -51,9 +53,13 @@ class CompiledKB:
     rules: list[CompiledRule]
     by_trigger: dict[str, tuple[int, ...]]  # trigger concept id -> indices of rules that use it
     urgencies: dict[str, Urgency]
-    actions: dict[URIRef, tuple[str, str | None, bool]]  # action -> (type label, timeframe label, training mod?)
-    red_flag_findings: list[tuple[str, str, int]]  # (id, label, most urgent rank), screen order
+    actions: dict[URIRef, tuple[str, str | None, bool, bool]]  # action -> (type label, timeframe, training mod?,
+    #                                                                        care-seeking?)
+    red_flag_findings: list[tuple[str, str, int]]  # (id, label, most urgent rank), screen order, every region
     labels: dict[URIRef, str]
+    regions: dict[str, str]  # finding or condition id -> body region id
+    notes: dict[URIRef, tuple[tuple[str, str], ...]]  # rule or action -> the curator's readings (property, note)
+    screen: list[tuple[str, str, str, tuple[tuple[str, int], ...]]]  # (finding, label, region, ((flag region, rank)…))
     trend_implies: dict[str, frozenset[str]]  # trend id -> itself and every trend it implies
     view: object  # mskg.queries.triage.explain.GraphView
     resolver: object  # mskg.kg.resolve.Resolver
@@ -85,6 +91,8 @@ def compile_kb(graph: Graph) -> CompiledKB:
             trends=frozenset(TREND_IDS[t] for t in graph.objects(rule, MSKG.requiresTrend)),
             actions=tuple(a for a, _, _ in sparql.actions_of(rule)),
             condition_text=sparql.condition_text(rule),
+            region=_local(graph.value(rule, MSKG.inRegion)) if graph.value(rule, MSKG.inRegion) else None,
+            needs_region_finding=bool(graph.value(rule, MSKG.needsRegionFinding)),
         ))
     urgencies = sparql.urgencies
     rules.sort(key=lambda r: (-urgencies[r.urgency].rank, str(r.iri)))
@@ -96,25 +104,39 @@ def compile_kb(graph: Graph) -> CompiledKB:
     actions = {}
     for rule in rules:
         for action, type_label, timeframe in sparql.actions_of(rule.iri):
-            actions[action] = (type_label, timeframe, sparql.is_training_modification(action))
+            actions[action] = (type_label, timeframe, sparql.is_training_modification(action),
+                               sparql.is_care_seeking(action))
+    regions = {c.id: _local(graph.value(c.iri, MSKG.inRegion)) for c in concepts
+               if graph.value(c.iri, MSKG.inRegion) is not None}
+    # conditions are not screened for, nor the ordinary complaints self-care covers (back pain, sciatica)
+    ordinary = {t for rule in rules if rule.kind == "SelfCareRule" for _, triggers in rule.criteria for t in triggers}
+    findings = {c.id for c in concepts if c.root == "ClinicalFinding"} - ordinary
     screen: dict[str, int] = {}
+    by_region: dict[str, dict[str, int]] = {}
     for rule in rules:
         if rule.kind == "RedFlag":
             for _, triggers in rule.criteria:
-                for trigger in triggers:
-                    screen[trigger] = max(screen.get(trigger, -1), urgencies[rule.urgency].rank)
+                for trigger in triggers & findings:
+                    rank = urgencies[rule.urgency].rank
+                    screen[trigger] = max(screen.get(trigger, -1), rank)
+                    ranks = by_region.setdefault(trigger, {})
+                    ranks[rule.region] = max(ranks.get(rule.region, -1), rank)
     labels = {c.iri: c.label for c in concepts}
     labels.update({r.iri: r.label for r in rules})
     labels.update({a: sparql.label(a) for a in actions})
     red_flag_findings = sorted(((f, labels[ID[f]], rank) for f, rank in screen.items()),
                                key=lambda item: (-item[2], item[1], item[0]))
+    region_screen = [(f, label, regions[f], tuple(sorted(by_region[f].items()))) for f, label, _ in red_flag_findings]
     from ...kg.resolve import Resolver
 
     trend_implies = {trend: frozenset(TREND_IDS[t] for t in graph.transitive_objects(iri, MSKG.impliesTrend))
                      for trend, iri in TREND_IRIS.items()}
+    from .sparql import read_interpretations
+
+    notes = {iri: read_interpretations(graph, iri) for iri in [*(r.iri for r in rules), *actions]}
     return CompiledKB(concepts, ancestors, rules, {k: tuple(sorted(set(v))) for k, v in by_trigger.items()},
-                      urgencies, actions, red_flag_findings, labels, trend_implies, GraphView(graph),
-                      Resolver(concepts))
+                      urgencies, actions, red_flag_findings, labels, regions, {k: v for k, v in notes.items() if v},
+                      region_screen, trend_implies, GraphView(graph), Resolver(concepts))
 
 
 class CompiledTriageEngine(TriagePolicy):
@@ -133,13 +155,25 @@ class CompiledTriageEngine(TriagePolicy):
     def label(self, iri: URIRef) -> str:
         return self.kb.labels.get(iri, _local(iri))
 
+    def interpretations_of(self, iri: URIRef) -> tuple[tuple[str, str], ...]:
+        return self.kb.notes.get(iri, ())
+
+    def regions(self, presentation: Presentation) -> tuple[frozenset[str], bool]:
+        """The body regions of what was reported (systemic left out), and whether only systemic findings were."""
+        present = frozenset(self.kb.regions.get(r.concept.id, SYSTEMIC) for r in presentation.findings) - {SYSTEMIC}
+        return present, not present
+
     def rules(self, presentation: Presentation) -> list[RuleResult]:
         reported = [r.concept.id for r in presentation.findings]
         closure = {f: self.kb.ancestors.get(f, frozenset((f,))) for f in reported}
         touched = sorted({i for f in reported for a in closure[f] for i in self.kb.by_trigger.get(a, ())})
+        present, every_region = self.regions(presentation)
         results = []
         for index in touched:
             rule = self.kb.rules[index]
+            if not (rule.region in (None, SYSTEMIC) or rule.region in present
+                    or (every_region and not rule.needs_region_finding)):
+                continue  # a rule of a body region not in play
             matches = []
             met = True
             for criterion, triggers in rule.criteria:
@@ -166,10 +200,17 @@ class CompiledTriageEngine(TriagePolicy):
         for r in presentation.findings:
             reported |= self.kb.ancestors.get(r.concept.id, frozenset((r.concept.id,)))
         absent = {r.concept.id for r in presentation.absent}
-        if not absent:
-            return [(f, label) for f, label, _ in self.kb.red_flag_findings if f not in reported]
-        return [(f, label) for f, label, _ in self.kb.red_flag_findings
-                if f not in reported and not (self.kb.ancestors.get(f, frozenset((f,))) & absent)]
+        present, every_region = self.regions(presentation)
+        in_play = None if every_region else present | {SYSTEMIC}
+        screened = []
+        for f, label, region, flag_ranks in self.kb.screen:
+            if f in reported or (absent and self.kb.ancestors.get(f, frozenset((f,))) & absent):
+                continue
+            ranks = [rank for flag_region, rank in flag_ranks if in_play is None or flag_region in present]
+            if not ranks or (in_play is not None and region not in in_play):
+                continue
+            screened.append((-max(ranks), label, f))
+        return [(f, label) for _, label, f in sorted(screened)]
 
     def actions_of(self, rule: URIRef) -> list[tuple[URIRef, str, str | None]]:
         cache = self.__dict__.setdefault("_actions", {})
@@ -179,6 +220,9 @@ class CompiledTriageEngine(TriagePolicy):
 
     def is_training_modification(self, action: URIRef) -> bool:
         return self.kb.actions[action][2]
+
+    def is_care_seeking(self, action: URIRef) -> bool:
+        return self.kb.actions[action][3]
 
     def condition_text(self, rule: URIRef) -> str | None:
         return self._rule(rule).condition_text

@@ -36,7 +36,7 @@ PREDICATE_LABELS = {RDFS.subClassOf: "is a kind of"}
 #: Predicates whose edges explanation paths may follow from a finding towards a rule.
 FINDING_TO_RULE = {RDFS.subClassOf, MSKG.triggers}
 #: rdf:type and provenance become node attributes, not edges.
-SKIPPED = {RDF.type, PROV.wasDerivedFrom, SKOS.exactMatch, SKOS.closeMatch, SKOS.broadMatch}
+SKIPPED = {RDF.type, PROV.wasDerivedFrom, SKOS.exactMatch, SKOS.closeMatch, SKOS.broadMatch, MSKG.hasStatementEvidence}
 
 
 class ExplanationError(RuntimeError):
@@ -147,6 +147,16 @@ class GraphView:
         for s, x in self.graph.subject_objects(PROV.wasDerivedFrom):
             if x in excerpts:
                 derived.setdefault(s, []).append(excerpts[x])
+        # evidence for one statement of a fact: that step of a path cites its own sentence; the fact's node
+        # keeps the excerpts that are not for any one statement (its own sentence)
+        stated: dict[tuple, tuple[Excerpt, ...]] = {}  # (fact, property) or (fact, property, value) -> excerpts
+        for s, node in self.graph.subject_objects(MSKG.hasStatementEvidence):
+            prop, value = self.graph.value(node, MSKG.forProperty), self.graph.value(node, MSKG.forValue)
+            key = (s, prop) if value is None else (s, prop, value)
+            stated[key] = tuple(sorted(derived.get(node, []), key=lambda e: e.start))
+        for_statements: dict[URIRef, set[Excerpt]] = {}
+        for key, found in stated.items():
+            for_statements.setdefault(key[0], set()).update(found)
         notes: dict[URIRef, list[tuple[str, str]]] = {}
         for s, i in self.graph.subject_objects(MSKG.hasInterpretation):
             prop = self.graph.value(i, MSKG.interpretsProperty)
@@ -158,16 +168,18 @@ class GraphView:
                 continue
             if not (str(s).startswith(str(ID)) or str(o).startswith(str(ID))):
                 continue
-            support = tuple(sorted(derived.get(s, []), key=lambda e: e.start))
+            support = (stated.get((s, p, o)) or stated.get((s, p))
+                       or tuple(sorted(derived.get(s, []), key=lambda e: e.start)))
             self.g.add_edge(s, o, key=p, label=self.predicate_label(p), excerpts=support)
             if p in inverses:
                 self.g.add_edge(o, s, key=inverses[p], label=self.predicate_label(inverses[p]), excerpts=support)
         for node in list(self.g.nodes):
             label = self.graph.value(node, SKOS.prefLabel)
+            own = [e for e in derived.get(node, []) if e not in for_statements.get(node, ())] or derived.get(node, [])
             self.g.nodes[node].update(
                 label=str(label) if label is not None else _local(node),
                 type=self._node_type(node, classes),
-                excerpts=tuple(sorted(derived.get(node, []), key=lambda e: e.start)),
+                excerpts=tuple(sorted(own, key=lambda e: e.start)),
                 interpretations=tuple(notes.get(node, [])),
             )
 
@@ -210,6 +222,8 @@ class GraphView:
         labels = tuple(self.edge_label(u, v, k) for u, v, k in edges)
         sources: dict[tuple[int, int], Excerpt] = {}
         for step in path:
+            if step.type == "urgency level":  # a level's own sentence describes it in general, often for another
+                continue                       # region: the "sets urgency" step cites the rule's own sentence
             for excerpt in step.excerpts:
                 sources.setdefault((excerpt.start, excerpt.end), excerpt)
         for u, v, k in edges:

@@ -45,12 +45,36 @@ class TriagePolicy:
     def is_training_modification(self, action: URIRef) -> bool:
         raise NotImplementedError
 
+    def is_care_seeking(self, action: URIRef) -> bool:
+        """Whether the action is seeking care (999 or A&E, NHS 111 or same-day care, a clinical review)."""
+        raise NotImplementedError
+
     def condition_text(self, rule: URIRef) -> str | None:
         """What must still happen for a rule to fire, in words."""
         raise NotImplementedError
 
     def label(self, iri: URIRef) -> str:
         raise NotImplementedError
+
+    def regions(self, presentation: Presentation) -> tuple[frozenset[str], bool]:
+        """The body regions of what was reported (systemic left out), and whether only systemic findings were."""
+        raise NotImplementedError
+
+    def interpretations_of(self, iri: URIRef) -> tuple[tuple[str, str], ...]:
+        """The curator's readings of a rule or action: (the property read, or 'the whole fact'; the note)."""
+        raise NotImplementedError
+
+    def _interpretations(self, flags: list[RuleResult], recommendations: list[Recommendation]
+                         ) -> dict[str, tuple[tuple[str, str], ...]]:
+        """The curator's readings an answer rests on, at the flag or recommendation they affect."""
+        notes = {rule.id: self.interpretations_of(rule.iri) for rule in flags}
+        by_id = {rule.id: rule for rule in flags}
+        for rec in recommendations:
+            own = self.interpretations_of(rec.iri)
+            calling = tuple(n for rule_id in rec.rules if rule_id in by_id
+                            for n in self.interpretations_of(by_id[rule_id].iri) if n[0] == "calls for")
+            notes[rec.id] = tuple(dict.fromkeys(own + calling))
+        return {k: v for k, v in notes.items() if v}
 
     @property
     def view(self):
@@ -71,8 +95,13 @@ class TriagePolicy:
         urgency = max((r.urgency for r in fired), key=lambda u: u.rank, default=self.urgencies["self-care"])
         stop = any(r.is_red_flag for r in fired)
         recommendations = self._recommendations(rules, stop)
+        if urgency.without_safety_net:  # care is needed now: no weeks-long "if it does not improve" advice
+            recommendations = [r for r in recommendations if r.kind != "safety-net"]
+        present, every_region = self.regions(presentation)
         result = TriageResult(presentation, urgency, "stop" if stop else "modify", rules, recommendations,
-                              self.not_asked(presentation))
+                              self.not_asked(presentation), regions=tuple(sorted(present)),
+                              every_region=every_region,
+                              interpretations=self._interpretations(fired, recommendations))
         if explain:
             self.explain(result)
         return result
@@ -96,6 +125,8 @@ class TriagePolicy:
                             current.urgency = rule.urgency
                         current.rules += (rule.id,)
                 elif rule.kind != "SelfCareRule":
+                    if rule.is_red_flag and not self.is_care_seeking(action):
+                        continue  # a red flag not (yet) met: the safety net is where to seek care, not a scan
                     pending.setdefault(action, []).append(rule)
                     if action not in by_action:
                         by_action[action] = Recommendation(action, _local(action), self.label(action), type_label,

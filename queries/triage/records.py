@@ -16,7 +16,7 @@ from ...kg.resolve import Concept, ResolutionError, resolver_for
 from ...ontology.namespaces import MSKG
 from .timing import TREND_IRIS, TRENDS, PresentationError, parse_duration, parse_trend
 
-__all__ = ["DISCLAIMER", "PRESENTATION", "TRENDS", "Presentation", "PresentationError", "Recommendation", "Reported",
+__all__ = ["DISCLAIMER", "PRESENTATION", "SYSTEMIC", "TRENDS", "Presentation", "PresentationError", "Recommendation", "Reported",
            "RuleResult", "TriageResult", "Unresolved", "UnresolvedInputs", "Urgency", "make_presentation",
            "parse_duration", "parse_trend", "resolve_inputs"]
 
@@ -26,6 +26,9 @@ DISCLAIMER = (
 )
 
 PRESENTATION = URIRef("urn:mskg:presentation")
+#: The id of the systemic body region: findings of the whole person (fever, weight loss …), which count
+#: alongside a finding of any region; with only these, every region's rules are read, conservatively.
+SYSTEMIC = "region/systemic"
 
 
 @dataclass(frozen=True)
@@ -144,6 +147,7 @@ class Urgency:
     label: str
     rank: int
     definition: str
+    without_safety_net: bool = False  # at this urgency the answer gives no weeks-long safety net
 
 
 @dataclass(frozen=True)
@@ -194,6 +198,9 @@ class TriageResult:
     not_asked: list[tuple[str, str]]  # (concept id, label)
     explanations: dict[str, list] = field(default_factory=dict)  # rule id -> explanations
     disclaimer: str = DISCLAIMER
+    interpretations: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)  # id -> (property, note)
+    regions: tuple[str, ...] = ()  # body region ids of what was reported (systemic left out)
+    every_region: bool = False  # only systemic findings: every region's rules were read, conservatively
 
     @property
     def fired(self) -> list[RuleResult]:

@@ -11,14 +11,14 @@ import threading
 import uuid
 from collections.abc import Sequence
 
-from rdflib import SKOS, Graph, URIRef
+from rdflib import RDFS, SKOS, Graph, URIRef
 from rdflib.term import Node
 
 from ...ontology.namespaces import MSKG, NAMESPACES
 from ...ontology.namespaces import local_id as _local
 from .. import query_text
 from .policy import TriagePolicy, minimal_trigger_set
-from .records import Presentation, RuleResult, TriageResult, Urgency, make_presentation
+from .records import SYSTEMIC, Presentation, RuleResult, TriageResult, Urgency, make_presentation
 from .timing import TREND_IRIS
 
 
@@ -44,9 +44,24 @@ class TriageEngine(TriagePolicy):
 
     def _urgencies(self) -> dict[str, Urgency]:
         rows = self.graph.query(
-            "SELECT ?u ?label ?rank ?def WHERE { ?u a mskg:UrgencyLevel ; skos:prefLabel ?label ; "
-            "mskg:rank ?rank ; skos:definition ?def }", initNs=NAMESPACES)
-        return {_local(u): Urgency(_local(u), str(label), int(rank), str(d)) for u, label, rank, d in rows}
+            "SELECT ?u ?label ?rank ?def ?net WHERE { ?u a mskg:UrgencyLevel ; skos:prefLabel ?label ; "
+            "mskg:rank ?rank ; skos:definition ?def OPTIONAL { ?u mskg:withoutSafetyNet ?net } }", initNs=NAMESPACES)
+        return {_local(u): Urgency(_local(u), str(label), int(rank), str(d), bool(net is not None and net.toPython()))
+                for u, label, rank, d, net in rows}
+
+    def needs_region_finding(self, rule: URIRef) -> bool:
+        return bool(self.graph.value(rule, MSKG.needsRegionFinding))
+
+    def interpretations_of(self, iri: URIRef) -> tuple[tuple[str, str], ...]:
+        cache = self.__dict__.setdefault("_notes", {})
+        if iri not in cache:
+            cache[iri] = read_interpretations(self.graph, iri)
+        return cache[iri]
+
+    def regions(self, presentation: Presentation) -> tuple[frozenset[str], bool]:
+        present = frozenset(_local(r) for f in presentation.findings
+                            for r in self.graph.objects(f.concept.iri, MSKG.inRegion)) - {SYSTEMIC}
+        return present, not present
 
     def label(self, iri: URIRef) -> str:
         if iri not in self._labels:
@@ -126,6 +141,14 @@ class TriageEngine(TriagePolicy):
                                                   initNs=NAMESPACES, initBindings={"a": action}).askAnswer)
         return cache[action]
 
+    def is_care_seeking(self, action: URIRef) -> bool:
+        cache = self.__dict__.setdefault("_care", {})
+        if action not in cache:
+            cache[action] = bool(self.graph.query(
+                "ASK { ?a a/rdfs:subClassOf* ?care VALUES ?care { mskg:EmergencyCare mskg:UrgentSameDayCare "
+                "mskg:ClinicalReview } }", initNs=NAMESPACES, initBindings={"a": action}).askAnswer)
+        return cache[action]
+
     def condition_text(self, rule: URIRef) -> str | None:
         """What must still happen for a rule to fire, in words: 'if symptoms are unchanged or worsening after …'."""
         trends = sorted(self.label(t) for t in self.graph.objects(rule, MSKG.requiresTrend))
@@ -165,12 +188,30 @@ class TriageEngine(TriagePolicy):
             urgency = max((self.urgencies[t] for t in owl.tiers), key=lambda u: u.rank,
                           default=self.urgencies["self-care"])
             stop = owl.training_stop
-            result = TriageResult(presentation, urgency, "stop" if stop else "modify", rules,
-                                  self._recommendations(rules, stop), self.not_asked(presentation))
+            recommendations = self._recommendations(rules, stop)
+            if urgency.without_safety_net:
+                recommendations = [r for r in recommendations if r.kind != "safety-net"]
+            present, every_region = self.regions(presentation)
+            result = TriageResult(presentation, urgency, "stop" if stop else "modify", rules, recommendations,
+                                  self.not_asked(presentation), regions=tuple(sorted(present)),
+                                  every_region=every_region,
+                                  interpretations=self._interpretations([r for r in rules if r.fires],
+                                                                        recommendations))
             if explain:
                 self.explain(result)
             results.append(result)
         return results
+
+def read_interpretations(graph: Graph, iri: URIRef) -> tuple[tuple[str, str], ...]:
+    """The curator's notes on ``iri`` (mskg:hasInterpretation), each with the label of the property it reads."""
+    out = []
+    for node in sorted(graph.objects(iri, MSKG.hasInterpretation)):
+        prop = graph.value(node, MSKG.interpretsProperty)
+        label = graph.value(prop, SKOS.prefLabel) if prop is not None else None
+        prop_label = str(label) if label is not None else (_local(prop) if prop is not None else "the whole fact")
+        out.append((prop_label, str(graph.value(node, RDFS.comment))))
+    return tuple(out)
+
 
 _ENGINES: dict[int, TriageEngine] = {}
 
