@@ -6,15 +6,15 @@ import pickle
 
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from mskg.cli.render import triage_dict
 from mskg.kg import cache as cache_module
 from mskg.kg.resolve import PRESENTATION_ROOTS
 from mskg.queries.triage.compiled import CompiledTriageEngine, compile_kb
-from mskg.queries.triage.records import Presentation, Reported, make_presentation, parse_duration
+from mskg.queries.triage.records import Presentation, make_presentation
 from mskg.queries.triage.sparql import engine_for
 
+from .strategies import presentations
 from .test_triage_vignettes import VIGNETTES
 
 
@@ -40,22 +40,6 @@ def _answer(result) -> tuple:
             tuple((r.id, r.fires, r.minimal_triggers) for r in result.rules),
             tuple((r.id, r.kind, r.urgency.id, r.timeframe, r.when, r.rules) for r in result.recommendations),
             tuple(result.not_asked))
-
-
-DURATIONS = [None, "6h", "2d", "6d", "7d", "13d", "14d", "27d", "28d", "41d", "42d", "100d"]
-TRENDS = [None, "improving", "unchanged", "worsening"]
-
-
-@st.composite
-def presentations(draw, concepts):
-    """One small presentation: 1-6 findings, 0-3 absent (never one reported present), a duration and a trend."""
-    present = draw(st.lists(st.sampled_from(concepts), min_size=1, max_size=6, unique_by=lambda c: c.id))
-    ids = {c.id for c in present}
-    absent = draw(st.lists(st.sampled_from(concepts).filter(lambda c: c.id not in ids), max_size=3,
-                           unique_by=lambda c: c.id))
-    duration, trend = draw(st.sampled_from(DURATIONS)), draw(st.sampled_from(TRENDS))
-    return Presentation(tuple(Reported(c.id, c) for c in present), tuple(Reported(c.id, c) for c in absent),
-                        parse_duration(duration) if duration else None, trend)
 
 
 def _key(p: Presentation) -> tuple:

@@ -29,10 +29,10 @@ from mskg.kg.resolve import PRESENTATION_ROOTS
 from mskg.ontology.namespaces import ID, MSKG
 from mskg.queries.triage.compiled import CompiledTriageEngine
 from mskg.queries.triage.policy import minimal_trigger_set
-from mskg.queries.triage.records import Presentation, Reported, make_presentation, parse_duration
+from mskg.queries.triage.records import Presentation, make_presentation
 
-DURATIONS = [None, "12h", "2d", "7d", "14d", "28d", "42d", "90d"]
-TRENDS = [None, "improving", "unchanged", "worsening"]
+from .strategies import presentations
+
 
 
 @pytest.fixture(scope="module")
@@ -100,24 +100,13 @@ def facts():
     return FACTS
 
 
-@st.composite
-def presentations(draw, concepts):
-    present = draw(st.lists(st.sampled_from(concepts), min_size=1, max_size=5, unique_by=lambda c: c.id))
-    ids = {c.id for c in present}
-    absent = draw(st.lists(st.sampled_from(concepts).filter(lambda c: c.id not in ids), max_size=3,
-                           unique_by=lambda c: c.id))
-    duration, trend = draw(st.sampled_from(DURATIONS)), draw(st.sampled_from(TRENDS))
-    return Presentation(tuple(Reported(c.id, c) for c in present), tuple(Reported(c.id, c) for c in absent),
-                        parse_duration(duration) if duration else None, trend)
-
-
 def _run_property(concepts, check, examples: int = 600) -> dict[str, int]:
     """Run ``check`` on generated presentations and return how many were distinct (asserted by callers)."""
     seen: set = set()
     stats = {"distinct": 0, "stop": 0, "safety_net": 0, "absent": 0}
 
     @settings(max_examples=examples, deadline=None, database=None)
-    @given(presentations(concepts))
+    @given(presentations(concepts, max_findings=5))
     def run(p):
         outcome = check(p)
         key = (frozenset(r.concept.id for r in p.findings), frozenset(r.concept.id for r in p.absent),
