@@ -130,3 +130,56 @@ def test_batch_refuses_a_finding_both_present_and_absent_and_goes_on():
         "mskg: triaged 1 presentation(s) (0 partial); 2 bad line(s)",
     ]
     assert [(json.loads(line)["id"], json.loads(line)["line"]) for line in result.stdout.splitlines()] == [("z", 3)]
+
+
+def test_a_long_wrong_quote_is_named_shortened_in_the_message(facts):
+    long_quote = "x" * 95
+    fact(facts, "statistics", "stat-cauda-equina-rate")["evidence"][0]["quote"] = long_quote
+    with pytest.raises(ProvenanceError) as err:
+        verify(facts)
+    # 89 characters and an ellipsis: the message stays readable, and says which quote
+    assert f"quote is not verbatim in the article: {'x' * 89 + '…'!r}" in str(err.value)
+    short = "y" * 90
+    fact(facts, "statistics", "stat-cauda-equina-rate")["evidence"][0]["quote"] = short
+    with pytest.raises(ProvenanceError) as err:
+        verify(facts)
+    assert f"quote is not verbatim in the article: {short!r}" in str(err.value)
+
+
+@pytest.mark.parametrize("quote", ["", "   ", None, 42])
+def test_an_empty_or_non_text_quote_is_refused(facts, quote):
+    fact(facts, "statistics", "stat-cauda-equina-rate")["evidence"][0]["quote"] = quote
+    with pytest.raises(ProvenanceError, match="stat-cauda-equina-rate.*empty quote"):
+        verify(facts)
+
+
+@pytest.mark.parametrize("start_delta, end_value", [(0, "start"), (None, "one-missing")])
+def test_offsets_must_both_be_integers(facts, start_delta, end_value):
+    entry = fact(facts, "statistics", "stat-cauda-equina-rate")["evidence"][0]
+    entry["end"] = str(entry["end"])  # one offset of the wrong type is enough to refuse
+    with pytest.raises(ProvenanceError, match="no character offsets"):
+        verify(facts)
+
+
+def test_offsets_outside_the_article_say_so(facts, article):
+    entry = fact(facts, "statistics", "stat-cauda-equina-rate")["evidence"][0]
+    entry["start"], entry["end"] = len(article.text) + 5, len(article.text) + 50
+    with pytest.raises(ProvenanceError, match="the article has '<out of range>' there"):
+        verify(facts)
+    entry["start"], entry["end"] = -3, 10
+    with pytest.raises(ProvenanceError, match="the article has '<out of range>' there"):
+        verify(facts)
+
+
+def test_a_quote_ending_exactly_at_its_section_end_is_accepted(facts, article):
+    """The last words of a section (end exclusive == the section's end) sit inside it."""
+    section = article.sections[3]
+    end = section.body_end  # exactly the section's end (its last character, a line break, included)
+    start = end - 40
+    quote = article.text[start:end]
+    entry = fact(facts, "statistics", "stat-cauda-equina-rate")["evidence"][0]
+    entry.update(quote=quote, start=start, end=end, section=section.id)
+    verify(facts)  # no error
+    entry.update(quote=article.text[start:section.body_end + 1], end=section.body_end + 1)
+    with pytest.raises(ProvenanceError, match="does not sit inside one section"):
+        verify(facts)
