@@ -153,10 +153,10 @@ def test_an_empty_or_non_text_quote_is_refused(facts, quote):
         verify(facts)
 
 
-@pytest.mark.parametrize("start_delta, end_value", [(0, "start"), (None, "one-missing")])
-def test_offsets_must_both_be_integers(facts, start_delta, end_value):
+@pytest.mark.parametrize("offset", ["start", "end"])
+def test_offsets_must_both_be_integers(facts, offset):
     entry = fact(facts, "statistics", "stat-cauda-equina-rate")["evidence"][0]
-    entry["end"] = str(entry["end"])  # one offset of the wrong type is enough to refuse
+    entry[offset] = str(entry[offset])  # one offset of the wrong type is enough to refuse
     with pytest.raises(ProvenanceError, match="no character offsets"):
         verify(facts)
 
