@@ -28,6 +28,7 @@ class TriagePolicy:
     """The shared policy over an engine's answers to the data questions (subclasses answer them)."""
 
     urgencies: dict[str, Urgency]
+    view: object  # the explainer's networkx view of the graph the rules come from (a GraphView)
 
     # -- the data questions each engine answers ----------------------------------------------------
     def rules(self, presentation: Presentation) -> list[RuleResult]:
@@ -76,11 +77,6 @@ class TriagePolicy:
             notes[rec.id] = tuple(dict.fromkeys(own + calling))
         return {k: v for k, v in notes.items() if v}
 
-    @property
-    def view(self):
-        """The explainer's networkx view of the graph the rules come from."""
-        raise NotImplementedError
-
     # -- the policy ------------------------------------------------------------------------------
     def explain(self, result: TriageResult) -> None:
         """Attach explanations to ``result`` (the explainer annotates; it never decides)."""
@@ -107,13 +103,16 @@ class TriagePolicy:
         return result
 
     def _recommendations(self, rules: list[RuleResult], stop: bool) -> list[Recommendation]:
+        """The actions the rules call for, 'now' (fired) or as a safety net (not yet met); see the module."""
         by_action: dict[URIRef, Recommendation] = {}
         pending: dict[URIRef, list[RuleResult]] = {}
         for rule in rules:
+            if rule.fires and stop and rule.kind == "SelfCareRule":
+                continue  # a red flag fired: no 'keep training' advice
+            if not rule.fires and rule.kind == "SelfCareRule":
+                continue  # self-care rules give no safety net
             for action, type_label, timeframe in self.actions_of(rule.iri):
                 if rule.fires:
-                    if stop and rule.kind == "SelfCareRule":
-                        continue  # a red flag fired: no 'keep training' advice
                     if stop and not rule.is_red_flag and self.is_training_modification(action):
                         continue
                     current = by_action.get(action)
@@ -121,30 +120,28 @@ class TriagePolicy:
                         by_action[action] = Recommendation(action, _local(action), self.label(action), type_label,
                                                            rule.urgency, timeframe, "now", None, (rule.id,))
                     else:
-                        if rule.urgency.rank > current.urgency.rank:
-                            current.urgency = rule.urgency
+                        current.urgency = max(current.urgency, rule.urgency, key=lambda u: u.rank)
                         current.rules += (rule.id,)
-                elif rule.kind != "SelfCareRule":
+                else:
                     if rule.is_red_flag and not self.is_care_seeking(action):
                         continue  # a red flag not (yet) met: the safety net is where to seek care, not a scan
                     pending.setdefault(action, []).append(rule)
-                    if action not in by_action:
-                        by_action[action] = Recommendation(action, _local(action), self.label(action), type_label,
-                                                           rule.urgency, timeframe, "safety-net", None, ())
+                    by_action.setdefault(action, Recommendation(action, _local(action), self.label(action), type_label,
+                                                                rule.urgency, timeframe, "safety-net", None, ()))
+        # the rules calling a 'now' action, most urgent first (whatever order the engine listed them in)
+        rank = {rule.id: -rule.urgency.rank for rule in rules}
+        for rec in by_action.values():
+            rec.rules = tuple(sorted(rec.rules, key=lambda r: (rank[r], r)))
         for action, waiting in pending.items():
             rec = by_action[action]
-            if rec.kind != "safety-net":
-                continue
-            waiting.sort(key=lambda r: (-r.urgency.rank, r.id))
-            rec.urgency = waiting[0].urgency
-            rec.rules = tuple(r.id for r in waiting)
-            conditions = [c for c in dict.fromkeys(self.condition_text(r.iri) for r in waiting) if c]
-            rec.when = "; or ".join(conditions) or None
-        ordered = sorted(by_action.values(),
-                         key=lambda r: (r.kind != "now", -r.urgency.rank, r.rules[0] if r.rules else "", r.label))
-        return ordered
-
-
+            if rec.kind == "safety-net":
+                waiting.sort(key=lambda r: (-r.urgency.rank, r.id))
+                rec.urgency = waiting[0].urgency
+                rec.rules = tuple(r.id for r in waiting)
+                conditions = [c for c in dict.fromkeys(self.condition_text(r.iri) for r in waiting) if c]
+                rec.when = "; or ".join(conditions) or None
+        # 'now' before 'safety-net', most urgent first, then by the first rule calling it, then the label
+        return sorted(by_action.values(), key=lambda r: (r.kind != "now", -r.urgency.rank, r.rules[0], r.label))
 
 
 def minimal_trigger_set(matches: Sequence[tuple[str, str, str]]) -> tuple[str, ...]:
@@ -154,12 +151,9 @@ def minimal_trigger_set(matches: Sequence[tuple[str, str, str]]) -> tuple[str, .
         by_criterion.setdefault(criterion, set()).add(reported)
     if not by_criterion:
         return ()
-    if len(by_criterion) == 1:  # the common case: any one finding meets the rule
-        return (min(next(iter(by_criterion.values()))),)
     candidates = sorted(set().union(*by_criterion.values()))
-    for size in range(1, len(candidates) + 1):
-        for subset in itertools.combinations(candidates, size):
-            chosen = set(subset)
-            if all(chosen & needed for needed in by_criterion.values()):
+    for size in range(len(candidates)):
+        for subset in itertools.combinations(candidates, size + 1):
+            if all(set(subset) & needed for needed in by_criterion.values()):
                 return subset
-    return tuple(candidates)
+    raise AssertionError("unreachable: every reported finding together meets every criterion")
