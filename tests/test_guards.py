@@ -4,13 +4,15 @@ A guard that is never fed a bad value is a guard no test would miss; each test h
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
 from click.testing import CliRunner
 
 from mskg.cli.main import cli
-from mskg.kg.provenance import ProvenanceError, verify
+from mskg.kg.facts import EvidenceRef
+from mskg.kg.provenance import Excerpt, ProvenanceError, ProvenanceProblem, verify
 from mskg.ontology.namespaces import ID, MSKG
 from mskg.queries.triage.explain import ExplanationError, GraphView
 from mskg.queries.triage.records import PresentationError, make_presentation
@@ -183,3 +185,35 @@ def test_a_quote_ending_exactly_at_its_section_end_is_accepted(facts, article):
     entry.update(quote=article.text[start:section.body_end + 1], end=section.body_end + 1)
     with pytest.raises(ProvenanceError, match="does not sit inside one section"):
         verify(facts)
+
+
+@pytest.mark.parametrize("start, end, shown", [
+    (0, 12, "text[0:12]"),            # the article's first characters are in range
+    (5, 5, "''"),                     # an empty span is in range, and says it holds nothing
+    (-1, 10, "out"), (10, 5, "out"),  # a negative start, an end before the start
+    (-10, 0, "out"),
+    ("len-10", "len", "text[len-10:]"),   # up to the article's last character
+    ("len-10", "len+1", "out"),           # one past it
+])
+def test_the_message_shows_what_the_wrong_offsets_hold(facts, article, start, end, shown):
+    n = len(article.text)
+    value = lambda v: eval(str(v), {"len": n}) if isinstance(v, str) else v  # noqa: E731
+    start, end = value(start), value(end)
+    entry = fact(facts, "statistics", "stat-cauda-equina-rate")["evidence"][0]
+    entry["start"], entry["end"] = start, end
+    expected = "<out of range>" if shown == "out" else article.text[start:end]
+    with pytest.raises(ProvenanceError) as err:
+        verify(facts)
+    assert f"the article has {expected[:89] + ('…' if len(expected) > 90 else '')!r} there" in str(err.value)
+
+
+def test_excerpts_are_values_sorted_by_position():
+    """Excerpts are compared, hashed and sorted (in the explainer and the pages): immutable, by offset."""
+    first, second = Excerpt(10, 20, "b", "s"), Excerpt(5, 30, "a", "s")
+    assert sorted([first, second]) == [second, first]
+    assert len({first, Excerpt(10, 20, "b", "s")}) == 1
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        first.start = 0  # type: ignore[misc]
+    problem = ProvenanceProblem(EvidenceRef("statistics", "x", "a statistic", {}), "m")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        problem.message = "changed"  # type: ignore[misc]
