@@ -1,6 +1,7 @@
 """Browsing for educators: concept cards, the hierarchy, and exports for graph tools."""
 from __future__ import annotations
 
+import io
 import json
 
 import networkx as nx
@@ -113,7 +114,7 @@ def test_exports_parse_and_carry_labels_types_and_evidence(fmt, tmp_path):
 
 
 def test_the_whole_graph_exports_without_scaffolding():
-    g = nx.read_graphml(__import__("io").StringIO(run("export", "--format", "graphml").stdout))
+    g = nx.read_graphml(io.StringIO(run("export", "--format", "graphml").stdout))
     types = {d["type"] for _, d in g.nodes(data=True)}
     assert {"red flag", "condition", "symptom", "urgency level", "statistic", "timeframe"} <= types
     assert not types & {"excerpt", "section", "trigger criterion"}

@@ -4,6 +4,7 @@ library query; no request may leave loopback. A screenshot is saved in test-arti
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -74,7 +75,7 @@ def test_search_to_red_flag_path_with_its_quote(server, page):
 def test_the_query_page_runs_a_library_query(server, page):
     page.goto(f"http://127.0.0.1:{server.port}/query.html")
     page.select_option("#library", "urgency_levels")
-    sync_api.expect(page.locator("#sparql")).to_have_value(__import__("re").compile("Urgency levels"))
+    sync_api.expect(page.locator("#sparql")).to_have_value(re.compile("Urgency levels"))
     page.click("#run")
     sync_api.expect(page.locator("#status")).to_have_text("5 rows")
     sync_api.expect(page.locator("#table")).to_contain_text("Call 999 / go to A&E now.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from mskg.kg.terminology import Binding, TerminologyError, load_bindings, parse_bindings, verhoeff_valid
+from mskg.ontology.namespaces import ID
 
 from .conftest import SHARED
 
@@ -77,5 +78,5 @@ def test_every_binding_is_confirmed_in_the_shared_terminology_table():
                                      "shockwave-therapy", "forearm-strap"])
 def test_concepts_the_table_leaves_unbound_have_no_code(sparql, concept):
     rows = sparql("SELECT ?code WHERE { ?c skos:exactMatch|skos:closeMatch|skos:broadMatch ?code }",
-                  c=__import__("mskg.ontology.namespaces", fromlist=["ID"]).ID[concept])
+                  c=ID[concept])
     assert rows == []

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rdflib import RDF, SKOS
 
 from mskg.kg.load import load_compiled
 from mskg.kg.resolve import PRESENTATION_ROOTS
@@ -99,7 +100,7 @@ def test_a_more_worrying_trend_never_lowers_urgency(indices, days, step):
 def test_the_trends_are_the_graphs(graph):
     from mskg.ontology.namespaces import MSKG
 
-    labels = {str(graph.value(t, __import__("rdflib").SKOS.prefLabel)) for t in graph.subjects(
-        __import__("rdflib").RDF.type, MSKG.Trend)}
+    labels = {str(graph.value(t, SKOS.prefLabel)) for t in graph.subjects(
+        RDF.type, MSKG.Trend)}
     assert labels == {"improving", "unchanged", "worsening", "rapidly worsening"}
     assert TRENDS == TREND_ORDER
