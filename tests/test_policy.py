@@ -280,3 +280,14 @@ def test_the_screen_leaves_out_what_a_narrower_report_answers(engine):
     screened = [i for i, _ in engine.triage(p, explain=False).not_asked]
     assert "bladder-or-bowel-change" not in screened and "urinary-retention" not in screened
     assert "urinary-incontinence" in screened and screened[0] != "urinary-retention"
+
+
+@pytest.mark.parametrize("findings, expected", [
+    # where to go first (NHS 111 before a prompt evaluation), then what else to do
+    (["hot swollen elbow"], ["nhs-111-or-urgent-same-day-care", "prompt-elbow-evaluation", "stop-training"]),
+    (["fever", "low back pain"], ["nhs-111-or-urgent-same-day-care", "scan-now", "stop-training"]),
+    (["saddle numbness"], ["call-999-or-ae", "scan-now", "stop-training"]),
+])
+def test_now_actions_put_where_to_seek_care_first(engine, findings, expected):
+    result = engine.triage(make_presentation(load_graph(), findings), explain=False)
+    assert [r.id for r in result.recommendations if r.kind == "now"] == expected

@@ -58,8 +58,9 @@ class StubPolicy(TriagePolicy):
     def is_training_modification(self, action):
         return action.rsplit("/", 1)[-1] in self.training
 
-    def is_care_seeking(self, action):
-        return action.rsplit("/", 1)[-1] in self.care
+    def care_order(self, action):
+        name = action.rsplit("/", 1)[-1]
+        return 3 if name.startswith("call-999") else 2 if name.startswith("call-111") else int(name in self.care)
 
     def condition_text(self, rule):
         return self.conditions.get(rule.rsplit("/", 1)[-1])
@@ -261,3 +262,10 @@ def test_minimal_trigger_sets_by_hand(criteria, expected):
     # the same answer whatever order the matches come in
     for perm in itertools.islice(itertools.permutations(matches), 24):
         assert minimal_trigger_set(list(perm)) == expected
+
+
+def test_at_one_urgency_where_to_seek_care_comes_first_most_urgent_care_first():
+    results = [rule("flag", "RedFlag", "same-day")]
+    policy = StubPolicy(results, {"flag": ["a-scan", "b-stop", "see-gp", "call-111", "call-999"]},
+                        care={"see-gp"})
+    assert [r.id for r in answer(policy).recommendations] == ["call-999", "call-111", "see-gp", "a-scan", "b-stop"]

@@ -23,7 +23,7 @@ from .records import SYSTEMIC, Presentation, RuleResult, Urgency
 from .timing import TREND_IDS, TREND_IRIS
 
 #: Bump when the compiled form changes shape, so old caches are not read.
-COMPILED_FORMAT = 4
+COMPILED_FORMAT = 5
 
 
 @dataclass(frozen=True)
@@ -105,7 +105,7 @@ def compile_kb(graph: Graph) -> CompiledKB:
     for rule in rules:
         for action, type_label, timeframe in sparql.actions_of(rule.iri):
             actions[action] = (type_label, timeframe, sparql.is_training_modification(action),
-                               sparql.is_care_seeking(action))
+                               sparql.care_order(action))
     regions = {c.id: _local(graph.value(c.iri, MSKG.inRegion)) for c in concepts
                if graph.value(c.iri, MSKG.inRegion) is not None}
     # conditions are not screened for, nor the ordinary complaints self-care covers (back pain, sciatica)
@@ -221,7 +221,7 @@ class CompiledTriageEngine(TriagePolicy):
     def is_training_modification(self, action: URIRef) -> bool:
         return self.kb.actions[action][2]
 
-    def is_care_seeking(self, action: URIRef) -> bool:
+    def care_order(self, action: URIRef) -> int:
         return self.kb.actions[action][3]
 
     def condition_text(self, rule: URIRef) -> str | None:

@@ -9,7 +9,8 @@ them with one policy, written once:
 - an action called for by several fired rules is recommended 'now' at the highest of their urgencies;
 - a rule whose findings are present but whose duration or trend is not (yet) met contributes its
   actions as a 'safety-net', saying when they would apply;
-- recommendations come 'now' before 'safety-net', most urgent first.
+- recommendations come 'now' before 'safety-net', most urgent first; at one urgency, where to seek
+  care comes first (999 or A&E, then NHS 111 or same-day care, then a clinical review), then the rest.
 
 Nothing clinical is decided here: which rule fires, at what urgency, calling for what, is data in the graph.
 """
@@ -46,9 +47,14 @@ class TriagePolicy:
     def is_training_modification(self, action: URIRef) -> bool:
         raise NotImplementedError
 
+    def care_order(self, action: URIRef) -> int:
+        """The kind of care an action seeks: 3 for 999 or A&E, 2 NHS 111 or same-day care, 1 a clinical
+        review, 0 for an action that is not seeking care (a scan, training advice, self-management)."""
+        raise NotImplementedError
+
     def is_care_seeking(self, action: URIRef) -> bool:
         """Whether the action is seeking care (999 or A&E, NHS 111 or same-day care, a clinical review)."""
-        raise NotImplementedError
+        return self.care_order(action) > 0
 
     def condition_text(self, rule: URIRef) -> str | None:
         """What must still happen for a rule to fire, in words."""
@@ -140,8 +146,10 @@ class TriagePolicy:
                 rec.rules = tuple(r.id for r in waiting)
                 conditions = [c for c in dict.fromkeys(self.condition_text(r.iri) for r in waiting) if c]
                 rec.when = "; or ".join(conditions) or None
-        # 'now' before 'safety-net', most urgent first, then by the first rule calling it, then the label
-        return sorted(by_action.values(), key=lambda r: (r.kind != "now", -r.urgency.rank, r.rules[0], r.label))
+        # 'now' before 'safety-net', most urgent first, where to seek care before what else to do, then by
+        # the first rule calling it, then the label
+        return sorted(by_action.values(), key=lambda r: (r.kind != "now", -r.urgency.rank, -self.care_order(r.iri),
+                                                         r.rules[0], r.label))
 
 
 def minimal_trigger_set(matches: Sequence[tuple[str, str, str]]) -> tuple[str, ...]:

@@ -141,12 +141,15 @@ class TriageEngine(TriagePolicy):
                                                   initNs=NAMESPACES, initBindings={"a": action}).askAnswer)
         return cache[action]
 
-    def is_care_seeking(self, action: URIRef) -> bool:
+    def care_order(self, action: URIRef) -> int:
         cache = self.__dict__.setdefault("_care", {})
         if action not in cache:
-            cache[action] = bool(self.graph.query(
-                "ASK { ?a a/rdfs:subClassOf* ?care VALUES ?care { mskg:EmergencyCare mskg:UrgentSameDayCare "
-                "mskg:ClinicalReview } }", initNs=NAMESPACES, initBindings={"a": action}).askAnswer)
+            rows = self.graph.query(
+                "SELECT (MAX(?order) AS ?top) WHERE { ?a a/rdfs:subClassOf* ?care "
+                "VALUES (?care ?order) { (mskg:EmergencyCare 3) (mskg:UrgentSameDayCare 2) (mskg:ClinicalReview 1) } }",
+                initNs=NAMESPACES, initBindings={"a": action})
+            top = next(iter(rows), (None,))[0]  # an action of no kind of care: no row at all
+            cache[action] = 0 if top is None else int(top)
         return cache[action]
 
     def condition_text(self, rule: URIRef) -> str | None:
