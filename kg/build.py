@@ -358,6 +358,8 @@ class _Builder:
                         self.add(s, MSKG.recommendedFor, target)
             for condition in fact.get("mentioned_for") or []:  # hedged: "some clinics may discuss", not advice
                 self.add(s, MSKG.mentionedAsOptionFor, self.concept(name, condition, "Condition"))
+            for other in fact.get("superseded_by") or []:
+                self.add(s, MSKG.supersededBy, self.ref(name, other, "actions"))
             self.attributed(fact, s)
             self.evidence(s, fact["evidence"])
             self.interpretations(fact, s)

@@ -12,7 +12,8 @@ from mskg.cli.main import cli
 from mskg.kg.load import load_compiled, load_graph
 from mskg.ontology.namespaces import ID, MSKG
 from mskg.queries.triage.compiled import CompiledTriageEngine
-from mskg.queries.triage.records import Presentation, Reported
+from mskg.queries.triage.records import Presentation, Reported, make_presentation
+from mskg.queries.triage.sparql import engine_for
 
 
 def local(iri) -> str:
@@ -117,3 +118,21 @@ def test_the_elbow_injury_review_has_no_week():
     assert g.value(ID["elbow-injury-review"], MSKG.hasTimeframe) is None
     assert set(g.objects(ID["esc-elbow-injury"], MSKG.callsFor)) == {ID["elbow-injury-review"]}
     assert g.value(ID["elbow-clinical-review-week"], MSKG.hasTimeframe) is not None
+
+
+@pytest.mark.parametrize("engine_name", ["compiled", "sparql"])
+def test_no_routine_early_scan_is_not_advised_beside_mri(engine_name):
+    """'Consider MRI at around 6 weeks' and 'No routine early scan' are never advised together: the article
+    limits the second to an uncomplicated pattern following the expected course."""
+    g = load_graph()
+    engine = CompiledTriageEngine(load_compiled()) if engine_name == "compiled" else engine_for(g)
+    late = make_presentation(g, ["low back pain"], duration="7 weeks", trend="no better")
+    now = [r.id for r in engine.triage(late, explain=False).recommendations if r.kind == "now"]
+    assert "consider-mri" in now and "no-routine-early-imaging" not in now
+    early = make_presentation(g, ["low back pain"], duration="5 days")
+    result = engine.triage(early, explain=False)
+    assert "no-routine-early-imaging" in [r.id for r in result.recommendations if r.kind == "now"]
+    assert ("consider-mri", "safety-net") in [(r.id, r.kind) for r in result.recommendations]
+    # the curator's reading is shown at the recommendation
+    assert [note for _, note in result.interpretations["no-routine-early-imaging"]
+            if "uncomplicated pattern following the expected course" in note]

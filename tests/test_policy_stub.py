@@ -62,6 +62,9 @@ class StubPolicy(TriagePolicy):
         name = action.rsplit("/", 1)[-1]
         return 3 if name.startswith("call-999") else 2 if name.startswith("call-111") else int(name in self.care)
 
+    def superseded_by(self, action):
+        return frozenset()
+
     def condition_text(self, rule):
         return self.conditions.get(rule.rsplit("/", 1)[-1])
 
@@ -269,3 +272,17 @@ def test_at_one_urgency_where_to_seek_care_comes_first_most_urgent_care_first():
     policy = StubPolicy(results, {"flag": ["a-scan", "b-stop", "see-gp", "call-111", "call-999"]},
                         care={"see-gp"})
     assert [r.id for r in answer(policy).recommendations] == ["call-999", "call-111", "see-gp", "a-scan", "b-stop"]
+
+
+def test_an_action_superseded_by_one_recommended_now_is_left_out_but_not_by_a_safety_net():
+    class Superseding(StubPolicy):
+        def superseded_by(self, action):
+            return frozenset({act("consider-mri")}) if action == act("no-early-scan") else frozenset()
+
+    care = rule("care", "SelfCareRule", "self-care")
+    mri = {"care": ["no-early-scan", "keep-active"], "six-weeks": ["consider-mri"]}
+    fired = Superseding([care, rule("six-weeks", "EscalationRule", "routine")], mri)
+    assert [r.id for r in answer(fired).recommendations] == ["consider-mri", "keep-active"]
+    waiting = Superseding([care, rule("six-weeks", "EscalationRule", "routine", fires=False)], mri)
+    assert [(r.id, r.kind) for r in answer(waiting).recommendations] == [
+        ("keep-active", "now"), ("no-early-scan", "now"), ("consider-mri", "safety-net")]

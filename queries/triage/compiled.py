@@ -53,8 +53,8 @@ class CompiledKB:
     rules: list[CompiledRule]
     by_trigger: dict[str, tuple[int, ...]]  # trigger concept id -> indices of rules that use it
     urgencies: dict[str, Urgency]
-    actions: dict[URIRef, tuple[str, str | None, bool, bool]]  # action -> (type label, timeframe, training mod?,
-    #                                                                        care-seeking?)
+    # action -> (type label, timeframe, training modification?, kind of care (policy.care_order), superseded by)
+    actions: dict[URIRef, tuple[str, str | None, bool, int, frozenset[URIRef]]]
     red_flag_findings: list[tuple[str, str, int]]  # (id, label, most urgent rank), screen order, every region
     labels: dict[URIRef, str]
     regions: dict[str, str]  # finding or condition id -> body region id
@@ -105,7 +105,7 @@ def compile_kb(graph: Graph) -> CompiledKB:
     for rule in rules:
         for action, type_label, timeframe in sparql.actions_of(rule.iri):
             actions[action] = (type_label, timeframe, sparql.is_training_modification(action),
-                               sparql.care_order(action))
+                               sparql.care_order(action), sparql.superseded_by(action))
     regions = {c.id: _local(graph.value(c.iri, MSKG.inRegion)) for c in concepts
                if graph.value(c.iri, MSKG.inRegion) is not None}
     # conditions are not screened for, nor the ordinary complaints self-care covers (back pain, sciatica)
@@ -223,6 +223,9 @@ class CompiledTriageEngine(TriagePolicy):
 
     def care_order(self, action: URIRef) -> int:
         return self.kb.actions[action][3]
+
+    def superseded_by(self, action: URIRef) -> frozenset[URIRef]:
+        return self.kb.actions[action][4]
 
     def condition_text(self, rule: URIRef) -> str | None:
         return self._rule(rule).condition_text

@@ -9,6 +9,8 @@ them with one policy, written once:
 - an action called for by several fired rules is recommended 'now' at the highest of their urgencies;
 - a rule whose findings are present but whose duration or trend is not (yet) met contributes its
   actions as a 'safety-net', saying when they would apply;
+- an action the graph says is superseded by another (mskg:supersededBy: 'no routine early scan' once MRI
+  or a scan is called for) is left out while that other is recommended now;
 - recommendations come 'now' before 'safety-net', most urgent first; at one urgency, where to seek
   care comes first (999 or A&E, then NHS 111 or same-day care, then a clinical review), then the rest.
 
@@ -50,6 +52,10 @@ class TriagePolicy:
     def care_order(self, action: URIRef) -> int:
         """The kind of care an action seeks: 3 for 999 or A&E, 2 NHS 111 or same-day care, 1 a clinical
         review, 0 for an action that is not seeking care (a scan, training advice, self-management)."""
+        raise NotImplementedError
+
+    def superseded_by(self, action: URIRef) -> frozenset[URIRef]:
+        """The actions that, recommended now, set this one aside (mskg:supersededBy)."""
         raise NotImplementedError
 
     def is_care_seeking(self, action: URIRef) -> bool:
@@ -134,6 +140,9 @@ class TriagePolicy:
                     pending.setdefault(action, []).append(rule)
                     by_action.setdefault(action, Recommendation(action, _local(action), self.label(action), type_label,
                                                                 rule.urgency, timeframe, "safety-net", None, ()))
+        now = {action for action, rec in by_action.items() if rec.kind == "now"}
+        for action in [a for a in now if self.superseded_by(a) & now]:
+            del by_action[action]
         # the rules calling a 'now' action, most urgent first (whatever order the engine listed them in)
         rank = {rule.id: -rule.urgency.rank for rule in rules}
         for rec in by_action.values():

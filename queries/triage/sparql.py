@@ -141,6 +141,12 @@ class TriageEngine(TriagePolicy):
                                                   initNs=NAMESPACES, initBindings={"a": action}).askAnswer)
         return cache[action]
 
+    def superseded_by(self, action: URIRef) -> frozenset[URIRef]:
+        cache = self.__dict__.setdefault("_superseded", {})
+        if action not in cache:
+            cache[action] = frozenset(self.graph.objects(action, MSKG.supersededBy))
+        return cache[action]
+
     def care_order(self, action: URIRef) -> int:
         cache = self.__dict__.setdefault("_care", {})
         if action not in cache:
