@@ -345,6 +345,8 @@ class _Builder:
             self.labelled(s, fact)
             if fact.get("timeframe"):
                 self.add(s, MSKG.hasTimeframe, self.ref(name, fact["timeframe"], "timeframes"))
+            if fact.get("region"):  # an action for one body region (a spinal scan)
+                self.add(s, MSKG.inRegion, self.region(name, fact["region"]))
             if fact.get("activity"):
                 if fact["type"] not in ("TrainingModification", "ActivityToAvoid"):
                     raise BuildError(f"fact {name!r}: only training modifications name an activity")

@@ -38,7 +38,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     ),
     "timeframes": ("id", "label", "value", "upper", "unit", "bound", "approximate", "vague", "evidence"),
     "actions": (
-        "id", "type", "label", "definition", "timeframe", "activity", "first_line_for", "later_option_for",
+        "id", "type", "label", "definition", "region", "timeframe", "activity", "first_line_for", "later_option_for",
         "mentioned_for", "superseded_by", "recommended_for", "attributed_to", "evidence", "interpretations",
     ),
     "statistics": (

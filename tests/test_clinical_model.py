@@ -136,3 +136,20 @@ def test_no_routine_early_scan_is_not_advised_beside_mri(engine_name):
     # the curator's reading is shown at the recommendation
     assert [note for _, note in result.interpretations["no-routine-early-imaging"]
             if "uncomplicated pattern following the expected course" in note]
+
+
+@pytest.mark.parametrize("engine_name", ["compiled", "sparql"])
+@pytest.mark.parametrize("findings, urgency, now", [
+    # a fever alone is read against every region (same day, training stops) but is no reason for a spinal scan
+    (["fever"], "urgent-same-day", ["nhs-111-or-urgent-same-day-care", "stop-training"]),
+    (["fever", "low back pain"], "urgent-same-day", ["nhs-111-or-urgent-same-day-care", "scan-now", "stop-training"]),
+    (["unexplained weight loss"], "prompt-review", ["prompt-clinical-review", "stop-training"]),
+    (["unexplained weight loss", "low back pain"], "prompt-review",
+     ["prompt-clinical-review", "scan-now", "stop-training"]),
+])
+def test_a_spinal_scan_needs_a_back_or_leg_complaint(engine_name, findings, urgency, now):
+    g = load_graph()
+    engine = CompiledTriageEngine(load_compiled()) if engine_name == "compiled" else engine_for(g)
+    result = engine.triage(make_presentation(g, findings), explain=False)
+    assert result.urgency.id == urgency
+    assert [r.id for r in result.recommendations if r.kind == "now"] == now

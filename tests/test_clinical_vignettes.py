@@ -471,7 +471,8 @@ VIGNETTES = [
     V("Fever, nothing else reported",
       ["fever"], "urgent-same-day", "stop",
       fires=["rf-fever-unwell"], not_fires={"rf-elbow-fever-unwell", "rf-elbow-systemic-illness"},
-      now=BACK_RF_111, never=KEEP_TRAINING | BACK_SAFETY_NET,
+      # read against every region: same day and training stops, but no spinal scan without a back complaint
+      now=SAME_DAY, never=KEEP_TRAINING | BACK_SAFETY_NET | {"scan-now"},
       screen={"saddle-anaesthesia", "bladder-or-bowel-change", "elbow-deformity", "hot-swollen-elbow",
               "unable-to-move-elbow", "significant-trauma"},
       not_screen={"fever"},
@@ -479,7 +480,7 @@ VIGNETTES = [
     V("Heavy fall, nothing else reported",
       ["significant-trauma"], "urgent-same-day", "stop",
       fires=["rf-significant-trauma"], not_fires={"rf-elbow-significant-trauma"},
-      now=BACK_RF_111, never=KEEP_TRAINING,
+      now=SAME_DAY, never=KEEP_TRAINING | {"scan-now"},  # no back or leg complaint: no spinal scan
       screen={"saddle-anaesthesia", "bilateral-leg-weakness", "elbow-deformity", "unable-to-move-elbow"},
       not_screen={"significant-trauma"},
       article=[A_TRAUMA, A_FRACTURE, A_111], covers=[3, 5]),

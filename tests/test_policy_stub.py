@@ -65,6 +65,9 @@ class StubPolicy(TriagePolicy):
     def superseded_by(self, action):
         return frozenset()
 
+    def region_of(self, action):
+        return None
+
     def condition_text(self, rule):
         return self.conditions.get(rule.rsplit("/", 1)[-1])
 
@@ -286,3 +289,21 @@ def test_an_action_superseded_by_one_recommended_now_is_left_out_but_not_by_a_sa
     waiting = Superseding([care, rule("six-weeks", "EscalationRule", "routine", fires=False)], mri)
     assert [(r.id, r.kind) for r in answer(waiting).recommendations] == [
         ("keep-active", "now"), ("no-early-scan", "now"), ("consider-mri", "safety-net")]
+
+
+def test_with_only_systemic_findings_a_regional_action_is_left_out_unless_it_is_where_to_seek_care():
+    class Regional(StubPolicy):
+        def region_of(self, action):
+            return "back-and-leg" if action in (act("spinal-scan"), act("spine-review")) else None
+
+        def regions(self, presentation):
+            return self.present, not self.present
+
+    results = [rule("flag", "RedFlag", "same-day")]
+    actions = {"flag": ["spinal-scan", "spine-review", "call-111", "stop"]}
+    only_systemic = Regional(results, actions, care={"spine-review"})
+    only_systemic.present = frozenset()
+    assert [r.id for r in answer(only_systemic).recommendations] == ["call-111", "spine-review", "stop"]
+    with_back = Regional(results, actions, care={"spine-review"})
+    with_back.present = frozenset({"back-and-leg"})
+    assert [r.id for r in answer(with_back).recommendations] == ["call-111", "spine-review", "spinal-scan", "stop"]

@@ -53,8 +53,9 @@ class CompiledKB:
     rules: list[CompiledRule]
     by_trigger: dict[str, tuple[int, ...]]  # trigger concept id -> indices of rules that use it
     urgencies: dict[str, Urgency]
-    # action -> (type label, timeframe, training modification?, kind of care (policy.care_order), superseded by)
-    actions: dict[URIRef, tuple[str, str | None, bool, int, frozenset[URIRef]]]
+    # action -> (type label, timeframe, training modification?, kind of care (policy.care_order), superseded by,
+    # body region or None)
+    actions: dict[URIRef, tuple[str, str | None, bool, int, frozenset[URIRef], str | None]]
     red_flag_findings: list[tuple[str, str, int]]  # (id, label, most urgent rank), screen order, every region
     labels: dict[URIRef, str]
     regions: dict[str, str]  # finding or condition id -> body region id
@@ -105,7 +106,8 @@ def compile_kb(graph: Graph) -> CompiledKB:
     for rule in rules:
         for action, type_label, timeframe in sparql.actions_of(rule.iri):
             actions[action] = (type_label, timeframe, sparql.is_training_modification(action),
-                               sparql.care_order(action), sparql.superseded_by(action))
+                               sparql.care_order(action), sparql.superseded_by(action),
+                               sparql.region_of(action))
     regions = {c.id: _local(graph.value(c.iri, MSKG.inRegion)) for c in concepts
                if graph.value(c.iri, MSKG.inRegion) is not None}
     # conditions are not screened for, nor the ordinary complaints self-care covers (back pain, sciatica)
@@ -226,6 +228,9 @@ class CompiledTriageEngine(TriagePolicy):
 
     def superseded_by(self, action: URIRef) -> frozenset[URIRef]:
         return self.kb.actions[action][4]
+
+    def region_of(self, action: URIRef) -> str | None:
+        return self.kb.actions[action][5]
 
     def condition_text(self, rule: URIRef) -> str | None:
         return self._rule(rule).condition_text

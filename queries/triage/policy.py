@@ -9,6 +9,8 @@ them with one policy, written once:
 - an action called for by several fired rules is recommended 'now' at the highest of their urgencies;
 - a rule whose findings are present but whose duration or trend is not (yet) met contributes its
   actions as a 'safety-net', saying when they would apply;
+- when only systemic findings were reported (every region is read, conservatively), an action for one
+  body region that is not where to seek care (a spinal scan for a fever alone) is left out;
 - an action the graph says is superseded by another (mskg:supersededBy: 'no routine early scan' once MRI
   or a scan is called for) is left out while that other is recommended now;
 - recommendations come 'now' before 'safety-net', most urgent first; at one urgency, where to seek
@@ -52,6 +54,10 @@ class TriagePolicy:
     def care_order(self, action: URIRef) -> int:
         """The kind of care an action seeks: 3 for 999 or A&E, 2 NHS 111 or same-day care, 1 a clinical
         review, 0 for an action that is not seeking care (a scan, training advice, self-management)."""
+        raise NotImplementedError
+
+    def region_of(self, action: URIRef) -> str | None:
+        """The body region an action is for (a spinal scan: back-and-leg), or None for any region."""
         raise NotImplementedError
 
     def superseded_by(self, action: URIRef) -> frozenset[URIRef]:
@@ -102,10 +108,13 @@ class TriagePolicy:
         fired = [r for r in rules if r.fires]
         urgency = max((r.urgency for r in fired), key=lambda u: u.rank, default=self.urgencies["self-care"])
         stop = any(r.is_red_flag for r in fired)
+        present, every_region = self.regions(presentation)
         recommendations = self._recommendations(rules, stop)
+        if every_region:  # nothing of a body region was reported: no scan of one
+            recommendations = [r for r in recommendations
+                               if self.region_of(r.iri) is None or self.is_care_seeking(r.iri)]
         if urgency.without_safety_net:  # care is needed now: no weeks-long "if it does not improve" advice
             recommendations = [r for r in recommendations if r.kind != "safety-net"]
-        present, every_region = self.regions(presentation)
         result = TriageResult(presentation, urgency, "stop" if stop else "modify", rules, recommendations,
                               self.not_asked(presentation), regions=tuple(sorted(present)),
                               every_region=every_region,

@@ -141,6 +141,10 @@ class TriageEngine(TriagePolicy):
                                                   initNs=NAMESPACES, initBindings={"a": action}).askAnswer)
         return cache[action]
 
+    def region_of(self, action: URIRef) -> str | None:
+        region = self.graph.value(action, MSKG.inRegion)
+        return None if region is None else _local(region)
+
     def superseded_by(self, action: URIRef) -> frozenset[URIRef]:
         cache = self.__dict__.setdefault("_superseded", {})
         if action not in cache:
