@@ -104,3 +104,60 @@ def test_the_trends_are_the_graphs(graph):
         RDF.type, MSKG.Trend)}
     assert labels == {"improving", "unchanged", "worsening", "rapidly worsening"}
     assert TRENDS == TREND_ORDER
+
+
+# Every unit and number word the reader accepts, with its length in days written out by hand: an hour is
+# 1/24 of a day, a month is read as 30 days and a year as 365 (stated in the README).
+HOUR = Decimal(1) / Decimal(24)
+
+
+@pytest.mark.parametrize("unit, days", [
+    ("h", HOUR), ("hr", HOUR), ("hrs", HOUR), ("hour", HOUR), ("hours", HOUR),
+    ("d", 1), ("day", 1), ("days", 1), ("dy", 1), ("dys", 1),
+    ("w", 7), ("wk", 7), ("wks", 7), ("week", 7), ("weeks", 7),
+    ("fortnight", 14), ("fortnights", 14),
+    ("mo", 30), ("mos", 30), ("mth", 30), ("mths", 30), ("month", 30), ("months", 30),
+    ("y", 365), ("yr", 365), ("yrs", 365), ("year", 365), ("years", 365),
+])
+def test_every_unit_has_its_length(unit, days):
+    assert parse_duration(f"3 {unit}") == (3 * Decimal(days)).normalize()
+    assert parse_duration(f"3{unit}") == (3 * Decimal(days)).normalize()
+
+
+@pytest.mark.parametrize("number, value", [
+    ("a", 1), ("an", 1), ("one", 1), ("two", 2), ("three", 3), ("four", 4), ("five", 5), ("six", 6),
+    ("seven", 7), ("eight", 8), ("nine", 9), ("ten", 10), ("eleven", 11), ("twelve", 12),
+    ("a couple of", 2), ("couple of", 2), ("a couple", 2), ("half a", Decimal("0.5")),
+])
+def test_every_number_word_has_its_value(number, value):
+    assert parse_duration(f"{number} weeks") == (7 * Decimal(value)).normalize()
+
+
+@pytest.mark.parametrize("text", ["since yesterday", "since last night", "a day", "overnight", "Overnight."])
+def test_one_day_phrases(text):
+    assert parse_duration(text) == 1
+
+
+def test_the_longest_plausible_duration_is_a_hundred_years():
+    assert parse_duration("100 years") == 36500
+    with pytest.raises(PresentationError, match="more than 100 years is not plausible"):
+        parse_duration("100 years 1 day")
+
+
+@pytest.mark.parametrize("parse", [parse_duration, parse_trend])
+def test_input_of_80_characters_is_read_and_81_refused(parse):
+    text = "2 weeks" if parse is parse_duration else "worsening"
+    assert parse(text.ljust(80))  # spaces do not count against the words, only against the length
+    with pytest.raises(PresentationError, match=r"too long, 81 characters"):
+        parse(text.ljust(81))
+
+
+@pytest.mark.parametrize("text", ["2 weeks and a bit", "about", "weeks", "2 weeks, maybe"])
+def test_anything_left_over_or_no_number_is_refused(text):
+    with pytest.raises(PresentationError, match="give a number and a unit"):
+        parse_duration(text)
+
+
+@pytest.mark.parametrize("text", ["worse by the hour", "getting worse by the hour"])
+def test_a_trend_phrase_containing_a_filler_word_is_read_whole(text):
+    assert parse_trend(text) == "rapidly-worsening"

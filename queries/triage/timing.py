@@ -73,8 +73,10 @@ ACCEPTED_DURATIONS = ("48h, 3d, 10 days, 6w, 6wks, 2 weeks, a fortnight, 2 month
 ACCEPTED_TRENDS = "improving, unchanged, worsening or rapidly-worsening (also: better, no change, getting worse, " \
                   "getting worse quickly)"
 
-_NUMBER = r"(\d+(?:\.\d+)?|" + "|".join(sorted((re.escape(w) for w in _NUMBER_WORDS), key=len, reverse=True)) + ")"
-_UNIT = "(" + "|".join(sorted(_DAYS_PER_UNIT, key=len, reverse=True)) + ")"
+# The order of the alternatives does not matter: a unit must end at a word boundary and be followed by
+# nothing but a separator, so the regex backtracks from "a" to "a couple of", or from "h" to "hrs".
+_NUMBER = r"(\d+(?:\.\d+)?|" + "|".join(re.escape(w) for w in _NUMBER_WORDS) + ")"
+_UNIT = "(" + "|".join(_DAYS_PER_UNIT) + ")"
 _PART = re.compile(rf"^{_NUMBER}\s*{_UNIT}\b\s*(?:,|and|&)?\s*")
 
 
