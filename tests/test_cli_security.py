@@ -106,3 +106,10 @@ def test_a_query_from_the_command_line_takes_parameters_and_reports_syntax_error
     result = _invoke("query", "-e", "SELEC x")
     assert result.exit_code == 2
     assert result.output.startswith("mskg query: syntax error:") and "line 1, column" in result.output
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-1", "0"])
+def test_serve_timeout_is_checked_the_same_way(value):
+    result = _invoke("serve", "--timeout", value)
+    assert result.exit_code == 2
+    assert "Invalid value for '--timeout'" in result.output
