@@ -7,6 +7,13 @@ from pathlib import Path
 import click
 
 
+def write_error(exc: BaseException, out: Path) -> str:
+    """One line on why writing ``out`` failed (the path and the system's reason, never a traceback)."""
+    if isinstance(exc, OSError):
+        return f"cannot write {exc.filename or out}: {exc.strerror or exc}"
+    return f"writing {out} failed: {type(exc).__name__}: {exc}"
+
+
 def _fail(message: str, code: int = 1) -> None:
     click.echo(message, err=True)
     raise SystemExit(code)
@@ -32,6 +39,9 @@ def build(out: Path, fmt: str) -> None:
         result = write_build(out, fmt)
     except (ProvenanceError, BuildError, FactsError, TerminologyError) as exc:
         _fail(f"mskg build: {exc}\nnothing was written.")
+        return
+    except Exception as exc:  # writing failed: a full disk, a blocked path, anything half-way
+        _fail(f"mskg build: {write_error(exc, out)}; nothing was written, {out} is unchanged.")
         return
     if not result.shape_report.conforms:
         lines = "\n".join(f"  - {v}" for v in result.shape_report.violations)

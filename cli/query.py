@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from .params import SECONDS
+
 FORMATS = ["table", "json", "csv", "tsv", "xml", "turtle", "nt", "json-ld"]
 
 
@@ -59,11 +61,15 @@ def _source(name_or_file: str | None, expression: str | None) -> tuple[str, tupl
 @click.option("--engine", type=click.Choice(["pyoxigraph", "rdflib", "oxrdflib"]), default="pyoxigraph",
               show_default=True, help="In-process query engine (see benchmarks/queries.py).")
 @click.option("--endpoint", metavar="URL", help="Run on an external SPARQL 1.1 endpoint instead (e.g. Oxigraph's /query).")
+@click.option("--timeout", type=SECONDS, default=30.0, show_default=True,
+              help="Seconds a query given with -e or as a FILE.rq (or sent to --endpoint) may run before it is stopped.")
 @click.option("--list", "list_", is_flag=True, help="List the named queries, one a line: name, then title.")
-def query(name_or_file, expression, params, fmt, engine, endpoint, list_):
+def query(name_or_file, expression, params, fmt, engine, endpoint, timeout, list_):
     """Run a named query from the library, a .rq file, or -e 'QUERY' on the mskg graph.
 
     A syntax error reports its line and column and exits 2. Updates, LOAD, SERVICE and FROM are refused.
+    A query given with -e or as a file runs (with the default engine) in a worker process that is stopped
+    after --timeout seconds (exit 1), as `mskg serve` runs every query.
     """
     if list_:
         _list_queries()
@@ -71,7 +77,8 @@ def query(name_or_file, expression, params, fmt, engine, endpoint, list_):
     from ..kg.load import load_graph
     from ..queries.engine import QueryError
     from ..queries.results import FormatError, serialize, to_table
-    from ..queries.run import ForbiddenQuery, ParameterError, parse_param, run_local, run_remote
+    from ..queries.run import (ForbiddenQuery, ParameterError, QueryTimeout, parse_param, run_killable, run_local,
+                               run_remote)
 
     text, declared = _source(name_or_file, expression)
     graph = load_graph() if endpoint is None else None
@@ -87,11 +94,15 @@ def query(name_or_file, expression, params, fmt, engine, endpoint, list_):
         bindings[name] = term
     try:
         if endpoint:
-            result = run_remote(text, endpoint, bindings)
+            result = run_remote(text, endpoint, bindings, timeout=timeout)
+        elif declared is None and engine == "pyoxigraph":  # text from the user: killable, off this process
+            result = run_killable(text, graph, bindings, timeout)
         else:
             result = run_local(text, graph, bindings, engine)
     except ForbiddenQuery as exc:
         _fail(str(exc))
+    except QueryTimeout as exc:
+        _fail(str(exc), 1)
     except QueryError as exc:
         _fail(str(exc))
     chosen = fmt or ("turtle" if result.kind == "graph" else "table")

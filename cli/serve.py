@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import click
 
+from .params import SECONDS
+
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback by default).")
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--timeout", default=10.0, show_default=True, type=float, help="Seconds a query may run before it is stopped.")
+@click.option("--timeout", default=10.0, show_default=True, type=SECONDS, help="Seconds a query may run before it is stopped.")
 @click.option("--max-results", default=10_000, show_default=True, type=int, help="Most result rows (or triples) per query.")
 @click.option("--workers", default=2, show_default=True, type=int, help="Query worker processes.")
 @click.option("--memory-limit", default=2048, show_default=True, type=int, help="Memory cap per worker, in MB.")

@@ -560,7 +560,8 @@ class BuildOutput:
 
 
 def write_build(out: Path, fmt: str = "turtle") -> BuildOutput:
-    """Build, validate against the SHACL shapes, and only then write the files; nothing is written on failure.
+    """Build, validate against the SHACL shapes, and only then write the files; nothing is written on failure
+    (also when writing fails part-way: see :func:`mskg.kg.output.write_files`).
 
     Writes ``ontology.<ext>`` (the vocabulary), ``instances.<ext>`` (the article-derived graph) and
     ``mskg.owl`` (both, plus the triage rules as OWL defined classes, as RDF/XML for owlready2 and
@@ -585,11 +586,7 @@ def write_build(out: Path, fmt: str = "turtle") -> BuildOutput:
         f"instances.{ext}": serialize(instances, fmt),
         "mskg.owl": serialize(everything, "xml"),
     }
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, data in payloads.items():  # write beside, then rename: no half-written file is left behind
-        tmp = out / f".{name}.tmp"
-        tmp.write_bytes(data)
-        tmp.replace(out / name)
-        written.append(out / name)
+    from .output import write_files
+
+    written = write_files(out, payloads)  # all or nothing: a failure leaves ``out`` as it was
     return BuildOutput(tuple(written), len(graph), report)

@@ -22,6 +22,26 @@ from .engine import QueryError, QueryResult
 USER_AGENT = "mskg (+https://w3id.org/mskg)"
 
 
+def check_endpoint(endpoint: str) -> str:
+    """``endpoint`` if it is an http(s) URL with a host; ``QueryError`` otherwise. A ``file:``, ``ftp:`` or
+    other URL would make urllib read a local file or another service, whose content could end up in an
+    error message."""
+    parts = urllib.parse.urlsplit(endpoint)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise QueryError(f"the endpoint must be an http:// or https:// URL with a host, not {endpoint!r}")
+    return endpoint
+
+
+def _open(request: urllib.request.Request, timeout: float):
+    """urlopen with HTTP(S) handlers only: a redirect to ``file:`` or ``ftp:`` fails instead of being followed."""
+    opener = urllib.request.OpenerDirector()
+    for handler in (urllib.request.ProxyHandler(), urllib.request.HTTPHandler(), urllib.request.HTTPSHandler(),
+                    urllib.request.HTTPDefaultErrorHandler(), urllib.request.HTTPRedirectHandler(),
+                    urllib.request.HTTPErrorProcessor()):
+        opener.add_handler(handler)
+    return opener.open(request, timeout=timeout)
+
+
 class ParameterError(ValueError):
     """A ``--param`` that cannot be read or does not belong to the query."""
 
@@ -114,6 +134,49 @@ def run_local(text: str, graph: Graph, bindings: Mapping[str, Node] | None = Non
         raise QueryError(str(exc)) from exc
 
 
+class QueryTimeout(QueryError):
+    """A query ran longer than its time limit and its worker process was stopped."""
+
+
+#: What the worker is asked for: results it can write and ``parse_json_results``/N-Triples read back.
+_WORKER_ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9"
+
+
+def run_killable(text: str, graph: Graph, bindings: Mapping[str, Node] | None = None, timeout: float = 30.0,
+                 memory_mb: int = 2048) -> QueryResult:
+    """Run on the graph with Oxigraph in a worker process that is killed after ``timeout`` seconds
+    (``mskg serve``'s workers, :mod:`mskg.queries.endpoint.workers`): a runaway query, or one that crashes
+    the parser, stops the worker and not this process. Parameters are bound with ``VALUES``."""
+    import sys
+
+    from .endpoint.workers import WorkerPool
+
+    check_read_only(text)
+    query = inject_values(text, dict(bindings or {}))
+    pool = WorkerPool(graph.serialize(format="nt", encoding="utf-8"), size=1, timeout=timeout,
+                      max_rows=sys.maxsize, memory_mb=memory_mb)
+    pool.closed = True  # one query: a stopped worker is not replaced
+    try:
+        answer = pool.run(query, _WORKER_ACCEPT)
+    finally:
+        pool.close()
+    body = answer.body.decode("utf-8", "replace").strip()
+    if answer.status == 503 and "ran longer" in body:
+        raise QueryTimeout(f"the query ran longer than the limit of {timeout:g} s and was stopped "
+                           "(raise it with --timeout)")
+    if answer.status == 503:
+        raise QueryError("the query engine stopped on this query (it crashed or ran out of memory)")
+    if answer.status != 200:
+        raise QueryError(body.removeprefix("Bad query: "))
+    if answer.content_type.startswith("application/sparql-results+json"):
+        from .results import parse_json_results
+
+        return parse_json_results(answer.body)
+    result = Graph()
+    result.parse(data=answer.body.decode("utf-8"), format="nt")
+    return QueryResult("graph", graph=result)
+
+
 def inject_values(text: str, bindings: Mapping[str, Node]) -> str:
     """Bind parameters for an external endpoint: an inline VALUES block at the start of the WHERE group."""
     if not bindings:
@@ -133,6 +196,7 @@ def run_remote(text: str, endpoint: str, bindings: Mapping[str, Node] | None = N
     """Run on an external SPARQL 1.1 endpoint (e.g. Oxigraph's /query, Fuseki's /ds/sparql), after the
     read-only checks: mskg never asks another store to update, federate or fetch on a query's behalf."""
     check_read_only(text)
+    check_endpoint(endpoint)
     declared = set(re.findall(r"(?im)^\s*PREFIX\s+([A-Za-z][\w-]*)?:", text))
     prologue = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in NAMESPACES.items() if p not in declared)
     query = prologue + inject_values(text, dict(bindings or {}))
@@ -143,7 +207,7 @@ def run_remote(text: str, endpoint: str, bindings: Mapping[str, Node] | None = N
         "User-Agent": USER_AGENT,
     })
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with _open(request, timeout) as response:
             content_type = response.headers.get("Content-Type", "")
             data = response.read()
     except urllib.error.HTTPError as exc:
@@ -153,10 +217,14 @@ def run_remote(text: str, endpoint: str, bindings: Mapping[str, Node] | None = N
         raise QueryError(f"cannot reach {endpoint}: {exc.reason}") from exc
     from .results import parse_json_results
 
-    if "json" in content_type:
-        return parse_json_results(data)
-    graph = Graph()
-    graph.parse(data=data.decode("utf-8"), format="nt")
+    try:  # what came back is not shown in the error: it is the endpoint's, not the user's
+        if "json" in content_type:
+            return parse_json_results(data)
+        graph = Graph()
+        graph.parse(data=data.decode("utf-8"), format="nt")
+    except Exception as exc:
+        raise QueryError(f"the endpoint's answer ({content_type or 'no content type'}, {len(data)} bytes) is "
+                         f"neither SPARQL JSON results nor N-Triples ({type(exc).__name__})") from None
     return QueryResult("graph", graph=graph)
 
 
@@ -164,13 +232,14 @@ def load_remote(graph: Graph, endpoint: str, named_graph: str | None = None, tim
     """Replace the default (or a named) graph of a SPARQL 1.1 Graph Store Protocol endpoint with ``graph``."""
     from ..kg.build import to_ntriples
 
+    check_endpoint(endpoint)
     target = endpoint + ("&" if "?" in endpoint else "?") + (
         "default" if named_graph is None else urllib.parse.urlencode({"graph": named_graph}))
     data = to_ntriples(graph).encode("utf-8")
     request = urllib.request.Request(target, data=data, method="PUT", headers={
         "Content-Type": "application/n-triples", "User-Agent": USER_AGENT})
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with _open(request, timeout) as response:
             response.read()
     except urllib.error.HTTPError as exc:
         detail = exc.read().decode("utf-8", "replace")[:500]

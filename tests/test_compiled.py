@@ -2,7 +2,7 @@
 included) and thousands of generated presentations. Plus the cache that serves them."""
 from __future__ import annotations
 
-import pickle
+import orjson
 
 import pytest
 from hypothesis import given, settings
@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from mskg.cli.render import triage_dict
 from mskg.kg import cache as cache_module
 from mskg.kg.resolve import PRESENTATION_ROOTS
-from mskg.queries.triage.compiled import CompiledTriageEngine, compile_kb
+from mskg.queries.triage.compiled import CompiledTriageEngine, compile_kb, kb_from_json, kb_to_json
 from mskg.queries.triage.records import Presentation, make_presentation
 from mskg.queries.triage.sparql import engine_for
 
@@ -81,12 +81,27 @@ def test_thousands_of_generated_presentations_give_the_same_answer(kb, engines):
     assert fired >= 1000, f"only {fired} presentations fired anything above self-care"
 
 
-def test_the_compiled_form_survives_pickling(kb, graph):
-    again = pickle.loads(pickle.dumps(kb))
+def test_the_compiled_form_survives_json(kb, graph):
+    """Written as JSON and read back, the compiled form is equal in every part: the explainer's graph (its
+    nodes, edges and each node's successor and predecessor order, which path searches follow) and the
+    resolver's index included."""
+    again = kb_from_json(orjson.loads(orjson.dumps(kb_to_json(kb))))
+    for name in ("concepts", "ancestors", "rules", "by_trigger", "urgencies", "actions", "red_flag_findings",
+                 "labels", "regions", "notes", "screen", "trend_implies"):
+        assert getattr(again, name) == getattr(kb, name), name
+    before, after = kb.view, again.view
+    assert list(after.g.nodes(data=True)) == list(before.g.nodes(data=True))
+    assert list(after.g.edges(keys=True, data=True)) == list(before.g.edges(keys=True, data=True))
+    assert [list(after.g.pred[n]) for n in after.g] == [list(before.g.pred[n]) for n in before.g]
+    assert (after.threshold_of, after.timeframe_of) == (before.threshold_of, before.timeframe_of)
+    assert after.article_text == before._article()
+    private = {k: v for k, v in kb.resolver.__dict__.items() if k != "_reader"}
+    assert {k: v for k, v in again.resolver.__dict__.items() if k != "_reader"} == private
     presentation = make_presentation(again.resolver, ["saddle numbness"])
     result = CompiledTriageEngine(again).triage(presentation)
     assert result.urgency.id == "emergency"
     assert result.explanations["rf-saddle-anaesthesia"][0].sources
+    assert triage_dict(result) == triage_dict(CompiledTriageEngine(kb).triage(presentation))
 
 
 def test_the_cache_is_written_once_and_keyed_on_the_package(tmp_path, monkeypatch):
@@ -98,8 +113,8 @@ def test_the_cache_is_written_once_and_keyed_on_the_package(tmp_path, monkeypatc
     assert value == again == {"built": True}
     assert calls == [1]
     key = cache_module.data_key()
-    assert (tmp_path / key / "probe.pickle").exists()
-    (tmp_path / key / "probe.pickle").write_bytes(b"not a pickle")
+    assert (tmp_path / key / "probe.json").exists()
+    (tmp_path / key / "probe.json").write_bytes(b"not json")
     assert cache_module.cached("probe", lambda: {"rebuilt": True}) == {"rebuilt": True}
 
 

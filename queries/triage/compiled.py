@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 from rdflib import RDF, RDFS, SKOS, Graph, URIRef
 
@@ -46,7 +47,7 @@ class CompiledRule:
 
 @dataclass
 class CompiledKB:
-    """Everything triage and its explanations need, with no rdflib graph: small, picklable, fast."""
+    """Everything triage and its explanations need, with no rdflib graph: small, cached as JSON, fast."""
 
     concepts: list[Concept]
     ancestors: dict[str, frozenset[str]]  # concept id -> itself and every broader concept id
@@ -139,6 +140,42 @@ def compile_kb(graph: Graph) -> CompiledKB:
     return CompiledKB(concepts, ancestors, rules, {k: tuple(sorted(set(v))) for k, v in by_trigger.items()},
                       urgencies, actions, red_flag_findings, labels, regions, {k: v for k, v in notes.items() if v},
                       region_screen, trend_implies, GraphView(graph), Resolver(concepts))
+
+
+#: The type of each field of a CompiledKB read from the cache (anything else is rebuilt).
+_FIELD_TYPES = {"concepts": list, "ancestors": dict, "rules": list, "by_trigger": dict, "urgencies": dict,
+                "actions": dict, "red_flag_findings": list, "labels": dict, "regions": dict, "notes": dict,
+                "screen": list, "trend_implies": dict}
+
+
+@lru_cache(maxsize=1)
+def _codec():
+    from ...kg.codec import Codec
+    from ...kg.resolve import Lexicon, Resolver
+    from .explain import Excerpt, GraphView
+
+    return Codec([CompiledKB, CompiledRule, Concept, Urgency, Excerpt, GraphView, Lexicon, Resolver])
+
+
+def kb_to_json(kb: CompiledKB):
+    """The compiled form as JSON data (for the cache): only the allow-listed classes, no code."""
+    return _codec().encode(kb)
+
+
+def kb_from_json(data) -> CompiledKB:
+    """The compiled form :func:`kb_to_json` wrote; an error if the data is anything else."""
+    from ...kg.codec import CodecError
+    from ...kg.resolve import Resolver
+    from .explain import GraphView
+
+    kb = _codec().decode(data)
+    if type(kb) is not CompiledKB:
+        raise CodecError("not a compiled knowledge base")
+    wrong = [name for name, kind in _FIELD_TYPES.items() if type(getattr(kb, name)) is not kind]
+    if wrong or type(kb.view) is not GraphView or type(kb.resolver) is not Resolver \
+            or not all(type(r) is CompiledRule for r in kb.rules) or not all(type(c) is Concept for c in kb.concepts):
+        raise CodecError(f"a compiled knowledge base of the wrong shape ({', '.join(wrong) or 'view, resolver or rules'})")
+    return kb
 
 
 class CompiledTriageEngine(TriagePolicy):
