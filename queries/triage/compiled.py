@@ -23,7 +23,7 @@ from .records import SYSTEMIC, Presentation, RuleResult, Urgency
 from .timing import TREND_IDS, TREND_IRIS
 
 #: Bump when the compiled form changes shape, so old caches are not read.
-COMPILED_FORMAT = 4
+COMPILED_FORMAT = 5
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,7 @@ class CompiledKB:
     notes: dict[URIRef, tuple[tuple[str, str], ...]]  # rule or action -> the curator's readings (property, note)
     screen: list[tuple[str, str, str, tuple[tuple[str, int], ...]]]  # (finding, label, region, ((flag region, rank)…))
     trend_implies: dict[str, frozenset[str]]  # trend id -> itself and every trend it implies
+    superseded_by: dict[URIRef, frozenset[URIRef]]  # action -> the actions that supersede it
     view: object  # mskg.queries.triage.explain.GraphView
     resolver: object  # mskg.kg.resolve.Resolver
 
@@ -136,7 +137,8 @@ def compile_kb(graph: Graph) -> CompiledKB:
     notes = {iri: read_interpretations(graph, iri) for iri in [*(r.iri for r in rules), *actions]}
     return CompiledKB(concepts, ancestors, rules, {k: tuple(sorted(set(v))) for k, v in by_trigger.items()},
                       urgencies, actions, red_flag_findings, labels, regions, {k: v for k, v in notes.items() if v},
-                      region_screen, trend_implies, GraphView(graph), Resolver(concepts))
+                      region_screen, trend_implies, {a: sparql.superseded_by(a) for a in actions},
+                      GraphView(graph), Resolver(concepts))
 
 
 class CompiledTriageEngine(TriagePolicy):
@@ -226,6 +228,9 @@ class CompiledTriageEngine(TriagePolicy):
 
     def condition_text(self, rule: URIRef) -> str | None:
         return self._rule(rule).condition_text
+
+    def superseded_by(self, action: URIRef) -> frozenset[URIRef]:
+        return self.kb.superseded_by.get(action, frozenset())
 
     def _rule(self, iri: URIRef) -> CompiledRule:
         if not hasattr(self, "_by_iri"):

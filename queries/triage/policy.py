@@ -9,6 +9,7 @@ them with one policy, written once:
 - an action called for by several fired rules is recommended 'now' at the highest of their urgencies;
 - a rule whose findings are present but whose duration or trend is not (yet) met contributes its
   actions as a 'safety-net', saying when they would apply;
+- an action superseded (``mskg:supersedes``) by another action recommended 'now' is not shown;
 - recommendations come 'now' before 'safety-net', most urgent first.
 
 Nothing clinical is decided here: which rule fires, at what urgency, calling for what, is data in the graph.
@@ -51,6 +52,10 @@ class TriagePolicy:
 
     def condition_text(self, rule: URIRef) -> str | None:
         """What must still happen for a rule to fire, in words."""
+        raise NotImplementedError
+
+    def superseded_by(self, action: URIRef) -> frozenset[URIRef]:
+        """The actions that supersede ``action`` (``mskg:supersedes``): when one is 'now', it is not shown."""
         raise NotImplementedError
 
     def label(self, iri: URIRef) -> str:
@@ -140,9 +145,9 @@ class TriagePolicy:
             rec.rules = tuple(r.id for r in waiting)
             conditions = [c for c in dict.fromkeys(self.condition_text(r.iri) for r in waiting) if c]
             rec.when = "; or ".join(conditions) or None
-        ordered = sorted(by_action.values(),
-                         key=lambda r: (r.kind != "now", -r.urgency.rank, r.rules[0] if r.rules else "", r.label))
-        return ordered
+        now = {action for action, rec in by_action.items() if rec.kind == "now"}
+        kept = [rec for action, rec in by_action.items() if not (self.superseded_by(action) & now)]
+        return sorted(kept, key=lambda r: (r.kind != "now", -r.urgency.rank, r.rules[0] if r.rules else "", r.label))
 
 
 

@@ -149,6 +149,12 @@ class TriageEngine(TriagePolicy):
                 "mskg:ClinicalReview } }", initNs=NAMESPACES, initBindings={"a": action}).askAnswer)
         return cache[action]
 
+    def superseded_by(self, action: URIRef) -> frozenset[URIRef]:
+        cache = self.__dict__.setdefault("_superseded", {})
+        if action not in cache:
+            cache[action] = frozenset(self.graph.subjects(MSKG.supersedes, action))
+        return cache[action]
+
     def condition_text(self, rule: URIRef) -> str | None:
         """What must still happen for a rule to fire, in words: 'if symptoms are unchanged or worsening after …'."""
         trends = sorted(self.label(t) for t in self.graph.objects(rule, MSKG.requiresTrend))
