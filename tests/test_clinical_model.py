@@ -198,3 +198,13 @@ def test_limiting_normal_walking_is_prompt_review_as_a_marked_reading():
     notes = [str(g.value(i, RDFS.comment)) for i in g.objects(rule, MSKG.hasInterpretation)]
     assert any("limiting normal walking" in n for n in notes)
     assert _triage("-f", "limping because of the pain")["urgency"]["id"] == "prompt-review"
+
+
+@pytest.mark.parametrize("wording", ["can't straighten my elbow fully", "I can't fully bend my elbow",
+                                     "my elbow doesn't straighten fully", "elbow does not bend and straighten fully",
+                                     "no full elbow movement", "lost full movement of my elbow"])
+def test_losing_full_elbow_movement_reads_as_the_alarm_feature(wording):
+    """The reassuring feature 'still bends and straightens fully' must not swallow its opposite, an alarm."""
+    data = _triage("-f", wording)
+    assert [f["id"] for f in data["findings"]] == ["unable-to-move-elbow"]
+    assert data["urgency"]["id"] == "urgent-same-day" and data["training"] == "stop"
