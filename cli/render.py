@@ -37,6 +37,21 @@ def presentation_dict(p: Presentation) -> dict[str, Any]:
             "duration_days": _number(p.duration_days), "trend": p.trend}
 
 
+#: The edge label (skos:prefLabel of mskg:hasProgressCriterion) that ends a path to a progress check.
+PROGRESS_EDGE = "progress judged by"
+
+
+def progress_checks(explanations) -> list[dict[str, str]]:
+    """The progress markers and return-to-training criteria an action's explanations reach, in order, once each."""
+    seen: dict[str, dict[str, str]] = {}
+    for e in explanations:
+        if e.edges and e.edges[-1] == PROGRESS_EDGE:
+            node = e.path[-1]
+            seen.setdefault(node.id, {"id": node.id, "label": node.label, "type": node.type,
+                                      "interpretations": _notes(node.interpretations)})
+    return list(seen.values())
+
+
 def _notes(pairs) -> list[dict[str, str]]:
     return [{"property": p, "note": n} for p, n in pairs]
 
@@ -58,7 +73,8 @@ def triage_dict(result: TriageResult) -> dict[str, Any]:
         "recommendations": [
             {"id": rec.id, "label": rec.label, "urgency": rec.urgency.id, "timeframe": rec.timeframe,
              "kind": rec.kind, "when": rec.when, "interpretations": _notes(result.interpretations.get(rec.id, ())),
-             "explanations": [e.as_dict() for e in rec.explanations]}
+             "explanations": [e.as_dict() for e in rec.explanations],
+             "progress": progress_checks(rec.explanations)}
             for rec in result.recommendations
         ],
         "not_asked": [{"id": i, "label": label} for i, label in result.not_asked],
@@ -190,6 +206,9 @@ def triage_text(result: TriageResult) -> str:
         for i, rec in enumerate(now, 1):
             timeframe = f" — {rec.timeframe}" if rec.timeframe else ""
             out.append(f"  {i:>2}. {rec.label}{timeframe}  [{rec.urgency.label}]")
+            for check in progress_checks(rec.explanations):
+                out += _wrap(f"{check['type']}: {check['label']}", "       ", hang="  ").splitlines()
+                out += _curator_lines([(n["property"], n["note"]) for n in check["interpretations"]], "         ")
             out += _curator_lines(result.interpretations.get(rec.id, ()), "       ")
     if later:
         out.append("")

@@ -42,6 +42,7 @@ ACTION_TYPES = {
     "TrainingModification", "ActivityToAvoid", "Rehabilitation", "Intervention",
 }
 RULE_TYPES = {"RedFlag", "EscalationRule", "SelfCareRule"}
+PROGRESS_TYPES = {"ProgressMarker", "ReturnToTrainingCriterion"}
 TRENDS = {"Improving", "Unchanged", "Worsening", "RapidlyWorsening"}
 UNITS = {"minute": TIME.unitMinute, "hour": TIME.unitHour, "day": TIME.unitDay, "week": TIME.unitWeek,
          "month": TIME.unitMonth}
@@ -81,8 +82,8 @@ class _Builder:
         self.kinds: dict[str, str] = {}
         self.concept_roots: dict[str, str] = {}
         self.action_types: dict[str, str] = {}
-        for kind in ("evidence_sources", "urgency_levels", "concepts", "timeframes", "actions", "statistics",
-                     "rules", "differentials", "pathways"):
+        for kind in ("evidence_sources", "urgency_levels", "concepts", "timeframes", "actions", "progress_checks",
+                     "statistics", "rules", "differentials", "pathways"):
             for entry in facts.get(kind) or []:
                 self.kinds[entry["id"]] = kind
         for entry in facts.get("actions") or []:
@@ -360,8 +361,27 @@ class _Builder:
                         self.add(s, MSKG.recommendedFor, target)
             for condition in fact.get("mentioned_for") or []:  # hedged: "some clinics may discuss", not advice
                 self.add(s, MSKG.mentionedAsOptionFor, self.concept(name, condition, "Condition"))
-            for other in fact.get("superseded_by") or []:
+            for other in fact.get("superseded_by") or []:  # set aside while the other is recommended now
+                if other == name:
+                    raise BuildError(f"fact {name!r}: an action cannot be superseded by itself")
                 self.add(s, MSKG.supersededBy, self.ref(name, other, "actions"))
+            self.attributed(fact, s)
+            self.evidence(s, fact["evidence"])
+            self.interpretations(fact, s)
+
+    def progress_checks(self) -> None:
+        """Progress markers and return-to-training criteria, each linked from the actions it judges."""
+        for fact in self.facts.get("progress_checks") or []:
+            s = ID[fact["id"]]
+            name = fact["id"]
+            if fact["type"] not in PROGRESS_TYPES:
+                raise BuildError(f"fact {name!r}: progress check type {fact['type']!r} is not one of "
+                                 f"{sorted(PROGRESS_TYPES)}")
+            self.add(s, RDF.type, MSKG[fact["type"]])
+            self.add(s, RDF.type, OWL.NamedIndividual)
+            self.labelled(s, fact)
+            for action in fact["actions"]:
+                self.add(self.ref(name, action, "actions"), MSKG.hasProgressCriterion, s)
             self.attributed(fact, s)
             self.evidence(s, fact["evidence"])
             self.interpretations(fact, s)
@@ -492,6 +512,7 @@ class _Builder:
         self.terminology()
         self.timeframes()
         self.actions()
+        self.progress_checks()
         self.statistics()
         self.rules()
         self.differentials()

@@ -20,6 +20,7 @@ FACT_LISTS = (
     "concepts",
     "timeframes",
     "actions",
+    "progress_checks",
     "statistics",
     "rules",
     "differentials",
@@ -41,6 +42,7 @@ KEYS: dict[str, tuple[str, ...]] = {
         "id", "type", "label", "definition", "region", "timeframe", "activity", "first_line_for", "later_option_for",
         "mentioned_for", "superseded_by", "recommended_for", "attributed_to", "evidence", "interpretations",
     ),
+    "progress_checks": ("id", "type", "label", "definition", "actions", "attributed_to", "evidence", "interpretations"),
     "statistics": (
         "id", "label", "value", "unit", "approximate", "measures", "population", "about", "attributed_to", "evidence",
     ),
@@ -64,6 +66,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "concepts": ("id", "parent", "label"),
     "timeframes": ("id", "label", "unit", "bound", "evidence"),
     "actions": ("id", "type", "label", "evidence"),
+    "progress_checks": ("id", "type", "label", "actions", "evidence"),
     "statistics": ("id", "label", "value", "unit", "measures", "population", "attributed_to", "evidence"),
     "rules": ("id", "type", "label", "region", "criteria", "urgency", "actions", "evidence"),
     "differentials": ("id", "label", "favours", "versus", "findings", "evidence"),

@@ -250,6 +250,9 @@ def test_red_flag_wording_resolves(concept, wording):
 BACK_PAIN = {"low-back-pain", "mechanical-low-back-pain", "acute-low-back-pain", "back-dominant-pain"}
 SCIATICA_PAIN = {"sciatica", "leg-pain-below-knee", "leg-dominant-pain"}
 ELBOW_PAIN = {"tennis-elbow", "golfers-elbow", "lateral-elbow-pain", "medial-elbow-pain", "pain-with-gripping"}
+#: issue 12 item 7: an elbow tendinopathy named as such and elbow pain that built up gradually are elbow pain
+#: ("most sport-related elbow pain is an overload problem"; "more commonly gradual-onset problems") — marked readings
+ANY_ELBOW_PAIN = ELBOW_PAIN | {"elbow-tendinopathy", "gradual-onset-elbow-pain"}
 NOT_IMPROVING = {"Unchanged", "Worsening"}
 
 
@@ -416,21 +419,29 @@ RULES: dict[str, Rule] = {
     # an elbow tendinopathy included ("most sport-related elbow pain is an overload problem").
     # INTERPRETATION (setsUrgency): routine review.
     "esc-elbow-not-improving-week": Rule(
-        "EscalationRule", "routine-review", [ELBOW_PAIN | {"elbow-tendinopathy"}],
+        "EscalationRule", "routine-review", [ANY_ELBOW_PAIN],
         "if elbow pain is not getting better on its own within about a week", min_days=7, trend=NOT_IMPROVING,
-        threshold=(1, None, "week"), interpreted={"setsUrgency"}),
+        threshold=(1, None, "week"), interpreted={"setsUrgency", "hasCriterion"}),
     # "NHS advice for tennis elbow recommends GP review if pain persists after at least 2 weeks of rest and
     # self\u2011care"; the FAQ: "If elbow pain is not improving after a week or two". INTERPRETATIONS: golfer's
     # elbow included (hasCriterion); GP review = routine review (setsUrgency).
     "esc-elbow-persisting-2-weeks": Rule(
-        "EscalationRule", "routine-review", [ELBOW_PAIN | {"elbow-tendinopathy"}],
+        "EscalationRule", "routine-review", [ANY_ELBOW_PAIN],
         "GP review if pain persists after at least 2 weeks of rest and self\u2011care", min_days=14,
         trend=NOT_IMPROVING, threshold=(2, None, "week"), interpreted={"hasCriterion", "setsUrgency"}),
     "esc-elbow-functional-threshold": Rule(
         "EscalationRule", "routine-review",
-        [ELBOW_PAIN | {"elbow-tendinopathy"}, {"pain-affecting-sleep", "pain-limiting-work", "pain-stopping-training"}],
+        [ANY_ELBOW_PAIN, {"pain-affecting-sleep", "pain-limiting-work", "pain-stopping-training"}],
         "pain that is consistently affecting sleep, limiting work output, or stopping training sessions",
-        interpreted={"setsUrgency"}),
+        interpreted={"setsUrgency", "hasCriterion"}),
+    # "persistent medial elbow pain\u2014particularly in throwing athletes\u2014often benefits from a more tailored
+    # clinical assessment". INTERPRETATIONS: throwing not required (hasCriterion); "persistent" read with the
+    # article's own elbow week (minDurationDays) as not improving (requiresTrend); routine review (setsUrgency).
+    "esc-medial-elbow-persistent": Rule(
+        "EscalationRule", "routine-review", [{"golfers-elbow", "medial-elbow-pain"}],
+        "persistent medial elbow pain\u2014particularly in throwing athletes\u2014often benefits from a more "
+        "tailored clinical assessment", min_days=7, trend=NOT_IMPROVING, threshold=(1, None, "week"),
+        interpreted={"hasCriterion", "minDurationDays", "requiresTrend", "setsUrgency"}),
     # "If there is little improvement, NHS guidance flags physiotherapy at around 6 weeks as a common next step
     # for tennis elbow."  INTERPRETATIONS: routine review (setsUrgency); "little improvement" read as unchanged
     # or worsening (requiresTrend), as for the 6-week MRI rule.
@@ -446,8 +457,13 @@ RULES: dict[str, Rule] = {
     "care-sciatica": Rule(
         "SelfCareRule", "self-care", [SCIATICA_PAIN | {"pain-worse-with-cough-or-sneeze"}],
         "Even when the pattern fits sciatica, the outlook is commonly still favourable."),
+    # "limit sprints, repeated cutting, and hard landings for a week if impact flares symptoms": the advice
+    # carries its condition (issue 12 item 7)
+    "care-impact-flares": Rule(
+        "SelfCareRule", "self-care", [{"impact-flares-back-pain"}],
+        "limit sprints, repeated cutting, and hard landings for a week if impact flares symptoms"),
     "care-elbow-tendinopathy": Rule(
-        "SelfCareRule", "self-care", [ELBOW_PAIN | {"elbow-tendinopathy"}],
+        "SelfCareRule", "self-care", [ANY_ELBOW_PAIN],
         "For mild to moderate tennis or golfer\u2019s elbow symptoms, an initial 1\u20132 week trial of relative "
         "rest is a reasonable first step"),
 }
@@ -680,11 +696,15 @@ VIGNETTES: dict[str, Vignette | object] = {
                                          {"esc-elbow-not-improving-week", "esc-elbow-persisting-2-weeks",
                                           "esc-elbow-physiotherapy"}, duration="6w", trend="unchanged"),
     # physiotherapy at around 6 weeks is said "for tennis elbow" only
+    # issue 12 item 7: "persistent medial elbow pain ... often benefits from a more tailored clinical assessment"
     "golfer's elbow 6 weeks, no better": V(["golfer's elbow"], "routine-review", "modify",
-                                           {"esc-elbow-not-improving-week", "esc-elbow-persisting-2-weeks"},
+                                           {"esc-elbow-not-improving-week", "esc-elbow-persisting-2-weeks",
+                                            "esc-medial-elbow-persistent"},
                                            duration="6w", trend="unchanged"),
     "tennis elbow keeping me awake": V(["tennis elbow", "pain keeps me awake"], "routine-review", "modify",
                                        {"esc-elbow-functional-threshold"}),
+    # FAQ: "If elbow pain is not improving after a week or two of rest and self-care ... assessment is sensible"
+    # (the graph gave self-care until issue 12 item 7)
     "elbow tendinopathy 3 weeks, no better": V(["elbow tendinopathy"], "routine-review", "modify",
                                                {"esc-elbow-not-improving-week", "esc-elbow-persisting-2-weeks"},
                                                duration="3w", trend="unchanged"),

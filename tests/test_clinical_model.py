@@ -20,6 +20,13 @@ def local(iri) -> str:
     return str(iri)[len(str(ID)):]
 
 
+def ARTICLE_TEXT() -> str:
+    from mskg.kg.facts import load_facts
+    from mskg.kg.provenance import article_for
+
+    return article_for(load_facts()).text
+
+
 def _concern_cases():
     g = load_graph()
     rank = {u: int(r) for u, r in g.subject_objects(MSKG.rank)}
@@ -153,3 +160,87 @@ def test_a_spinal_scan_needs_a_back_or_leg_complaint(engine_name, findings, urge
     result = engine.triage(make_presentation(g, findings), explain=False)
     assert result.urgency.id == urgency
     assert [r.id for r in result.recommendations if r.kind == "now"] == now
+
+
+def test_hedged_elbow_options_are_mentioned_not_recommended():
+    """Issue 12 items 6-7: what "some clinics may discuss" for the elbow is never a recommendation."""
+    g = load_graph()
+    for action in ("shockwave-therapy", "corticosteroid-injection", "prp-injection"):
+        assert (ID[action], MSKG.recommendedFor, None) not in g, action
+        assert {local(c) for c in g.objects(ID[action], MSKG.mentionedAsOptionFor)} == {"tennis-elbow", "golfers-elbow"}
+        assert any(g.value(i, MSKG.interpretsProperty) is None for i in g.objects(ID[action], MSKG.hasInterpretation))
+    assert not set(g.subjects(MSKG.callsFor, ID["shockwave-therapy"]))
+
+
+def _triage(*args: str) -> dict:
+    result = CliRunner().invoke(cli, ["triage", *args, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+@pytest.mark.parametrize("engine", ["compiled", "sparql"])
+@pytest.mark.parametrize("findings", [["tennis-elbow", "elbow-injury"], ["golfers-elbow", "elbow-injury"],
+                                      ["lateral-elbow-pain", "elbow-swelling"], ["tennis-elbow", "elbow-deformity"],
+                                      ["gradual-onset-elbow-pain", "unable-to-move-elbow"]])
+def test_the_no_scan_advice_is_never_beside_an_elbow_injury_or_alarm(findings, engine):
+    """'Rarely needs an immediate scan' is for an overload elbow: an injury's review or an alarm's evaluation
+    supersedes it (mskg:supersededBy), in every engine."""
+    data = _triage(*[a for f in findings for a in ("-f", f)], "--engine", engine)
+    ids = {r["id"] for r in data["recommendations"]}
+    assert "elbow-no-immediate-scan" not in ids
+    assert ids & {"elbow-injury-review", "prompt-elbow-evaluation"}
+    overload = _triage(*[a for f in findings[:1] for a in ("-f", f)], "--engine", engine)
+    assert "elbow-no-immediate-scan" in {r["id"] for r in overload["recommendations"] if r["kind"] == "now"}
+
+
+def test_the_impact_advice_carries_its_condition():
+    """'limit sprints, repeated cutting, and hard landings for a week if impact flares symptoms': only then."""
+    g = load_graph()
+    label = str(g.value(ID["running-limit-impact"], SKOS.prefLabel))
+    assert label.endswith("if impact flares symptoms")
+    assert {local(r) for r in g.subjects(MSKG.callsFor, ID["running-limit-impact"])} == {"care-impact-flares"}
+    assert {local(f) for c in g.objects(ID["care-impact-flares"], MSKG.hasCriterion)
+            for f in g.objects(c, MSKG.anyOf)} == {"impact-flares-back-pain"}
+    plain = _triage("-f", "mechanical low back pain")
+    assert "running-limit-impact" not in {r["id"] for r in plain["recommendations"]}
+    flaring = _triage("-f", "back pain flares when I run")
+    assert "running-limit-impact" in {r["id"] for r in flaring["recommendations"] if r["kind"] == "now"}
+
+
+def test_progress_checks_are_shown_with_the_action_they_judge_and_their_words():
+    """Green shoots, how sciatica recovery shows, and the return-to-training criteria: each one a path
+    finding -> rule -> action -> check, with the article's words, and listed as the recommendation's progress."""
+    text = ARTICLE_TEXT()
+    for finding, action, checks in [
+            ("tennis elbow", "elbow-relative-rest", {"pm-elbow-green-shoots"}),
+            ("tennis elbow", "elbow-progressive-exercise", {"rtt-elbow-comfortable-drills"}),
+            ("sciatica", "sciatica-conservative-care", {"pm-sciatica-leg-symptoms-settling"}),
+            ("sciatica", "sciatica-reduce-volume", {"rtt-leg-symptom-response", "rtt-strength-and-control"})]:
+        rec = next(r for r in _triage("-f", finding)["recommendations"] if r["id"] == action)
+        assert {p["id"] for p in rec["progress"]} == checks
+        paths = [e for e in rec["explanations"] if e["edges"][-1] == "progress judged by"]
+        assert {e["path"][-1]["id"] for e in paths} == checks
+        for e in paths:
+            assert all(text[s["start"]:s["end"]] == s["quote"] for s in e["sources"])
+    drills = next(r for r in _triage("-f", "tennis elbow")["recommendations"] if r["id"] == "elbow-progressive-exercise")
+    (check,) = drills["progress"]
+    assert "clinic's own service paragraph" in check["interpretations"][0]["note"]
+
+
+def test_limiting_normal_walking_is_prompt_review_as_a_marked_reading():
+    g = load_graph()
+    rule = ID["esc-leg-symptoms-prompt-review"]
+    assert ID["limited-walking"] in {f for c in g.objects(rule, MSKG.hasCriterion) for f in g.objects(c, MSKG.anyOf)}
+    notes = [str(g.value(i, RDFS.comment)) for i in g.objects(rule, MSKG.hasInterpretation)]
+    assert any("limiting normal walking" in n for n in notes)
+    assert _triage("-f", "limping because of the pain")["urgency"]["id"] == "prompt-review"
+
+
+@pytest.mark.parametrize("wording", ["can't straighten my elbow fully", "I can't fully bend my elbow",
+                                     "my elbow doesn't straighten fully", "elbow does not bend and straighten fully",
+                                     "no full elbow movement", "lost full movement of my elbow"])
+def test_losing_full_elbow_movement_reads_as_the_alarm_feature(wording):
+    """The reassuring feature 'still bends and straightens fully' must not swallow its opposite, an alarm."""
+    data = _triage("-f", wording)
+    assert [f["id"] for f in data["findings"]] == ["unable-to-move-elbow"]
+    assert data["urgency"]["id"] == "urgent-same-day" and data["training"] == "stop"

@@ -24,6 +24,14 @@ The model these rows specify (issue 12):
 6. Trends: improving, unchanged, worsening (week to week), rapidly-worsening; rapidly-worsening also meets
    rules needing worsening. Durations in days.
 7. spine-injection-or-biologic and spine-surgery are never recommended for mechanical low back pain.
+8. (issue 12 item 7, the article content that was missing) An overload elbow "rarely needs an immediate scan"
+   (elbow-no-immediate-scan, with the elbow self-care), never beside an elbow injury's review or an alarm feature;
+   "still bends and straightens fully" is a reassuring feature and fires nothing; gradual-onset elbow pain is elbow
+   pain; persistent medial elbow pain (not improving after about a week) calls for medial-elbow-tailored-assessment;
+   the green shoots of the first fortnight, how sciatica recovery shows, and the return-to-training criteria are shown
+   with the actions they judge (``progress`` on a recommendation); limiting sprints, cutting and hard landings for a
+   week is advised only "if impact flares symptoms"; pain limiting normal walking is prompt review; the elbow options
+   "some clinics may discuss" are never recommended.
 
 Where the article (kg/sources/sports-back-and-elbow-pain.txt) supports something different from the model,
 the row says so in a ``# CHALLENGE:`` comment quoting the article. The expectations still follow the model.
@@ -157,6 +165,28 @@ A_ELBOW_FUNCTION = "pain that is consistently affecting sleep, limiting work out
 A_ELBOW_NO_SCAN = "rarely needs an immediate scan"
 A_ELBOW_FIRST_LINE = ("Typical first-line measures include relative rest from aggravating grips/lifts, simple pain "
                       "relief, a forearm strap/brace")
+# issue 12 item 7
+A_ELBOW_NO_SCAN_FULL = ("A sore elbow that flares with gripping a racket, turning a screwdriver or lifting a pan rarely "
+                        "needs an immediate scan")
+A_LOAD_FIRST = "what matters first is whether symptoms start to settle with a short, structured change in load"
+A_CLEAR_INJURY = ("a small minority of presentations (especially after a clear injury) need prompt assessment to rule "
+                  "out something more serious")
+A_FULL_MOVEMENT = "The elbow usually still bends and straightens fully, even if certain grips are painful"
+A_GRADUAL = "Both tennis and golfer\u2019s elbow are more commonly gradual-onset problems than sudden \u201ctears\u201d"
+A_ONE_INCIDENT = "rather than appearing after one dramatic incident"
+A_MEDIAL = ("persistent medial elbow pain\u2014particularly in throwing athletes\u2014often benefits from a more tailored "
+            "clinical assessment")
+A_GREEN_SHOOTS = ("early \u201cgreen shoots\u201d to look for in that first fortnight include less pain with a handshake, "
+                  "kettle lift, or light backhand drills")
+A_SCIATICA_UNEVEN = ("Recovery can be uneven (good and bad days), so the most useful marker is whether leg symptoms are "
+                     "steadily becoming less frequent or less intense over time.")
+A_RTT = ("a criteria-based return-to-training plan, based on what movements and loads reproduce leg symptoms and "
+         "whether strength and control are recovering")
+A_PROGRESSION = "with progression guided by whether leg pain, tingling or weakness is being triggered"
+A_RTT_ELBOW = "return\u2011to\u2011sport plans built around criteria such as comfortable progressive hitting/throwing drills"
+A_IMPACT = "limit sprints, repeated cutting, and hard landings for a week if impact flares symptoms"
+A_SOME_CLINICS = "some clinics may discuss additional non\u2011surgical options such as shockwave therapy or injection therapies"
+A_ELBOW_PHYSIO = "If there is little improvement, NHS guidance flags physiotherapy at around 6 weeks"
 
 
 # ----------------------------------------------------------------------------------------------- the table
@@ -178,15 +208,18 @@ class Vignette:
     duration: str | None = None
     trend: str | None = None
     article: tuple[str, ...] = ()               # the article fragment(s) the expectation rests on
-    covers: tuple[int, ...] = ()                # which points of the model (1-7) the row exercises
+    covers: tuple[int, ...] = ()                # which points of the model (1-8) the row exercises
+    progress: frozenset[str] = frozenset()      # progress markers / return-to-training criteria that MUST be shown
+    no_progress: frozenset[str] = frozenset()   # ... that must NOT be shown
 
 
 def V(name, findings, urgency, training, *, fires=(), not_fires=(), now=(), never=(), not_now=(), safety_net=(),
-      screen=(), not_screen=(), absent=(), duration=None, trend=None, article=(), covers=()):
+      screen=(), not_screen=(), absent=(), duration=None, trend=None, article=(), covers=(), progress=(),
+      no_progress=()):
     f = frozenset
     return Vignette(name, tuple(findings), urgency, training, f(fires), f(not_fires), f(now), f(never), f(not_now),
                     f(safety_net), f(screen), f(not_screen), tuple(absent), duration, trend, tuple(article),
-                    tuple(covers))
+                    tuple(covers), f(progress), f(no_progress))
 
 
 VIGNETTES = [
@@ -620,6 +653,163 @@ VIGNETTES = [
       fires=["rf-bilateral-leg-symptoms"], now=BACK_RF_999,
       never=BACK_SAFETY_NET | KEEP_TRAINING | {"no-routine-early-imaging"},
       article=[A_BILATERAL, A_999, A_RF_PATTERN], covers=[5]),
+
+    # ================================================================ issue 12 item 7: the missing article content (8)
+    # --- "rarely needs an immediate scan" (line 76), and never beside an injury or an alarm feature
+    V("Club tennis player, outer elbow sore gripping the racket, 4 days",
+      ["lateral-elbow-pain", "pain-with-gripping"], "self-care", "modify", duration="4d",
+      not_fires=ELBOW_RED_FLAGS | {"esc-elbow-injury"}, now=ELBOW_SELF_CARE | {"elbow-no-immediate-scan"},
+      safety_net={"elbow-clinical-review-week"}, never=NOT_FOR_ELBOW | {"stop-training"},
+      article=[A_ELBOW_NO_SCAN_FULL, A_LOAD_FIRST, A_ELBOW_FIRST_LINE], covers=[5, 8]),
+    V("Golfer's elbow from a DIY weekend of drilling, 3 days",
+      ["golfers-elbow"], "self-care", "modify", duration="3d",
+      now=ELBOW_SELF_CARE | {"elbow-no-immediate-scan"}, never=NOT_FOR_ELBOW,
+      not_now={"medial-elbow-tailored-assessment"},
+      article=[A_ELBOW_NO_SCAN_FULL, A_LOAD_FIRST], covers=[5, 8]),
+    V("Tennis elbow, then a fall onto the elbow: no 'rarely needs a scan' beside the injury review",
+      ["tennis-elbow", "elbow-injury"], "prompt-review", "modify",
+      fires=["esc-elbow-injury"], not_fires=ELBOW_RED_FLAGS, now={"elbow-injury-review"} | ELBOW_SELF_CARE,
+      never=NOT_FOR_ELBOW | {"elbow-no-immediate-scan"},
+      article=[A_CLEAR_INJURY, A_CLEVELAND, A_ELBOW_NO_SCAN_FULL], covers=[4, 5, 8]),
+    V("Tennis elbow with a visibly deformed elbow after a fall",
+      ["tennis-elbow", "elbow-deformity"], "urgent-same-day", "stop",
+      fires=["rf-elbow-deformity"], now=ELBOW_ALARM,
+      never=NOT_FOR_ELBOW | ELBOW_SELF_CARE | {"elbow-no-immediate-scan"},
+      article=[A_DEFORMITY, A_ELBOW_CONCERN, A_ELBOW_NO_SCAN_FULL], covers=[4, 8]),
+    # --- "The elbow usually still bends and straightens fully" (line 63): reassuring, fires nothing
+    V("Tennis elbow, and the elbow still bends and straightens fully",
+      ["tennis-elbow", "full-elbow-movement"], "self-care", "modify",
+      not_fires=ELBOW_RED_FLAGS | {"esc-elbow-injury"}, now=ELBOW_SELF_CARE | {"elbow-no-immediate-scan"},
+      never=NOT_FOR_ELBOW | {"stop-training", "prompt-elbow-evaluation"},
+      article=[A_FULL_MOVEMENT, A_ELBOW_NO_SCAN_FULL], covers=[8]),
+    V("Elbow still bends and straightens fully, nothing else reported",
+      ["full-elbow-movement"], "self-care", "modify",
+      not_fires=ELBOW_RED_FLAGS | BACK_RED_FLAGS, never=NOT_FOR_ELBOW | {"stop-training"},
+      screen=ELBOW_SCREEN - {"unable-to-move-elbow"} | {"fever"}, not_screen=BACK_SCREEN,
+      article=[A_FULL_MOVEMENT], covers=[3, 8]),
+    # --- gradual onset versus one dramatic incident (line 67)
+    V("Elbow pain that crept up over a training block, 3 days",
+      ["gradual-onset-elbow-pain"], "self-care", "modify", duration="3d",
+      not_fires=ELBOW_RED_FLAGS | {"esc-elbow-injury"}, now=ELBOW_SELF_CARE | {"elbow-no-immediate-scan"},
+      safety_net={"elbow-clinical-review-week", "gp-review-elbow"}, never=NOT_FOR_ELBOW | {"elbow-injury-review"},
+      article=[A_GRADUAL, A_ONE_INCIDENT, A_ELBOW_NO_SCAN_FULL], covers=[8]),
+    V("Elbow pain built up gradually over repeated work tasks, 10 days, no better",
+      ["gradual-onset-elbow-pain"], "routine-review", "modify", duration="10d", trend="unchanged",
+      fires=["esc-elbow-not-improving-week"], not_fires={"esc-elbow-persisting-2-weeks", "esc-elbow-injury"},
+      now={"elbow-clinical-review-week"}, safety_net={"gp-review-elbow"}, never=NOT_FOR_ELBOW,
+      article=[A_GRADUAL, A_NOT_BETTER_WEEK], covers=[6, 8]),
+    V("Elbow tendinopathy, 3 weeks, no better",
+      ["elbow-tendinopathy"], "routine-review", "modify", duration="3w", trend="unchanged",
+      fires=["esc-elbow-not-improving-week", "esc-elbow-persisting-2-weeks"],
+      now={"elbow-clinical-review-week", "gp-review-elbow"}, never=NOT_FOR_ELBOW,
+      article=[A_NOT_BETTER_WEEK, A_ELBOW_GP_2_WEEKS, A_ELBOW_SAME_RULES], covers=[6, 8]),
+    # --- persistent medial elbow pain, particularly in throwing athletes (line 65)
+    V("Baseball pitcher, pain on the inside of the elbow for 3 weeks, no better",
+      ["medial-elbow-pain"], "routine-review", "modify", duration="3w", trend="unchanged",
+      fires=["esc-medial-elbow-persistent", "esc-elbow-not-improving-week", "esc-elbow-persisting-2-weeks"],
+      not_fires=ELBOW_RED_FLAGS, now={"medial-elbow-tailored-assessment", "elbow-clinical-review-week",
+                                      "gp-review-elbow"},
+      never=NOT_FOR_ELBOW | {"stop-training"}, article=[A_MEDIAL, A_NOT_BETTER_WEEK], covers=[6, 8]),
+    V("Javelin thrower with golfer's elbow, 5 days, no better",
+      ["golfers-elbow"], "self-care", "modify", duration="5d", trend="unchanged",
+      not_fires={"esc-medial-elbow-persistent", "esc-elbow-not-improving-week"},
+      not_now={"medial-elbow-tailored-assessment"}, safety_net={"medial-elbow-tailored-assessment",
+                                                                "elbow-clinical-review-week"},
+      now=ELBOW_SELF_CARE, never=NOT_FOR_ELBOW, article=[A_MEDIAL, A_NOT_BETTER_WEEK], covers=[6, 8]),
+    V("Golfer's elbow for 2 weeks, improving",
+      ["golfers-elbow"], "self-care", "modify", duration="2w", trend="improving",
+      not_fires={"esc-medial-elbow-persistent", "esc-elbow-persisting-2-weeks"},
+      not_now={"medial-elbow-tailored-assessment", "gp-review-elbow"},
+      safety_net={"medial-elbow-tailored-assessment"}, now=ELBOW_SELF_CARE, article=[A_MEDIAL], covers=[6, 8]),
+    V("Tennis elbow (the outside) for 3 weeks, no better: no medial assessment",
+      ["tennis-elbow"], "routine-review", "modify", duration="3w", trend="unchanged",
+      fires=["esc-elbow-not-improving-week", "esc-elbow-persisting-2-weeks"],
+      not_fires={"esc-medial-elbow-persistent"}, now={"elbow-clinical-review-week", "gp-review-elbow"},
+      never=NOT_FOR_ELBOW | {"medial-elbow-tailored-assessment"}, article=[A_MEDIAL, A_ELBOW_GP_2_WEEKS],
+      covers=[8]),
+    V("Golfer's elbow limiting work for 8 weeks: assessments, never the options some clinics discuss",
+      ["golfers-elbow", "pain-limiting-work"], "routine-review", "modify", duration="8w", trend="unchanged",
+      fires=["esc-elbow-functional-threshold", "esc-medial-elbow-persistent", "esc-elbow-persisting-2-weeks"],
+      now={"elbow-clinical-assessment", "medial-elbow-tailored-assessment"},
+      never=NOT_FOR_ELBOW | {"shockwave-therapy", "corticosteroid-injection", "prp-injection", "elbow-surgery"},
+      article=[A_MEDIAL, A_ELBOW_FUNCTION, A_SOME_CLINICS], covers=[7, 8]),
+    V("Tennis elbow for 4 months, no better: physiotherapy, never shockwave or injections",
+      ["tennis-elbow"], "routine-review", "modify", duration="16w", trend="unchanged",
+      fires=["esc-elbow-physiotherapy", "esc-elbow-persisting-2-weeks"], now={"elbow-physiotherapy", "gp-review-elbow"},
+      never=NOT_FOR_ELBOW | {"shockwave-therapy", "corticosteroid-injection", "prp-injection", "elbow-surgery"},
+      article=[A_ELBOW_PHYSIO, A_SOME_CLINICS], covers=[7, 8]),
+    # --- progress markers and return-to-training criteria (lines 40, 45, 57, 77, 85)
+    V("Tennis elbow in the first fortnight of relative rest, improving",
+      ["tennis-elbow"], "self-care", "modify", duration="5d", trend="improving",
+      now=ELBOW_SELF_CARE, progress={"pm-elbow-green-shoots", "rtt-elbow-comfortable-drills"},
+      no_progress={"pm-sciatica-leg-symptoms-settling", "rtt-leg-symptom-response"},
+      article=[A_GREEN_SHOOTS, A_RTT_ELBOW], covers=[8]),
+    V("Sciatica for 3 weeks, good and bad days but getting better",
+      ["sciatica"], "prompt-review", "modify", duration="3w", trend="improving",
+      fires=["esc-leg-symptoms-prompt-review"], not_fires={"esc-sciatica-worsening"} | BACK_RED_FLAGS,
+      now={"sciatica-conservative-care", "sciatica-reduce-volume", "prompt-clinical-review"},
+      progress={"pm-sciatica-leg-symptoms-settling", "rtt-leg-symptom-response", "rtt-strength-and-control"},
+      no_progress={"pm-elbow-green-shoots"}, article=[A_SCIATICA_UNEVEN, A_RTT, A_PROGRESSION], covers=[6, 8]),
+    V("Footballer with pain below the knee, wanting to get back to training",
+      ["leg-pain-below-knee"], "prompt-review", "modify",
+      fires=["esc-leg-symptoms-prompt-review"], now={"sciatica-reduce-volume", "sciatica-gentle-movement"},
+      progress={"rtt-leg-symptom-response", "rtt-strength-and-control"}, article=[A_RTT, A_PROGRESSION],
+      covers=[8]),
+    V("Sciatica with saddle numbness: no return-to-training criteria under an emergency",
+      ["sciatica", "saddle-anaesthesia"], "emergency", "stop",
+      fires=["rf-saddle-anaesthesia"], now=BACK_RF_999,
+      never=KEEP_TRAINING | {"sciatica-conservative-care"},
+      no_progress={"pm-sciatica-leg-symptoms-settling", "rtt-leg-symptom-response", "rtt-strength-and-control"},
+      article=[A_999, A_SADDLE, A_RTT], covers=[5, 8]),
+    # --- "limit sprints, repeated cutting, and hard landings for a week if impact flares symptoms" (line 8)
+    V("Back strain that flares with sprints and hard landings, 4 days",
+      ["impact-flares-back-pain"], "self-care", "modify", duration="4d",
+      not_fires=BACK_RED_FLAGS, now=BACK_SELF_CARE | {"running-limit-impact", "strength-avoid-provoking-positions"},
+      never={"scan-now", "stop-training"} | SPINE_HEDGED, article=[A_IMPACT, A_STAY_ACTIVE], covers=[7, 8]),
+    V("Back strain after deadlifts, impact not mentioned, 4 days",
+      ["mechanical-low-back-pain"], "self-care", "modify", duration="4d",
+      not_fires=BACK_RED_FLAGS, now=BACK_SELF_CARE, never={"running-limit-impact", "scan-now"} | SPINE_HEDGED,
+      article=[A_IMPACT, A_STAY_ACTIVE], covers=[7, 8]),
+    V("Back pain flaring with impact, and new saddle numbness",
+      ["impact-flares-back-pain", "saddle-anaesthesia"], "emergency", "stop",
+      fires=["rf-saddle-anaesthesia"], now=BACK_RF_999, never=KEEP_TRAINING | BACK_SAFETY_NET,
+      article=[A_999, A_IMPACT], covers=[1, 8]),
+    V("Back pain flaring with running for 7 weeks, no better",
+      ["impact-flares-back-pain"], "routine-review", "modify", duration="7w", trend="unchanged",
+      fires=["esc-back-not-improving", "esc-consider-mri"],
+      now={"consider-mri", "clinical-assessment-back", "running-limit-impact"}, never={"scan-now"} | SPINE_HEDGED,
+      article=[A_CONSIDER_MRI, A_4_6_WEEKS, A_IMPACT], covers=[8]),
+    V("Sciatica, and running flares the back",
+      ["sciatica", "impact-flares-back-pain"], "prompt-review", "modify",
+      fires=["esc-leg-symptoms-prompt-review"],
+      now={"prompt-clinical-review", "running-limit-impact", "sciatica-limit-sprinting-and-impact"},
+      article=[A_PROMPT, A_IMPACT], covers=[8]),
+    # --- "particularly if it is limiting normal walking" (line 30): prompt review, the curator's safer reading
+    V("Sciatica limiting normal walking, 2 weeks",
+      ["sciatica", "limited-walking"], "prompt-review", "modify", duration="2w",
+      fires=["esc-leg-symptoms-prompt-review"], not_fires=BACK_RED_FLAGS, now={"prompt-clinical-review"},
+      not_now={"scan-now", "nhs-111-or-urgent-same-day-care", "call-999-or-ae"},
+      article=[A_PROMPT, A_WEEK_TO_WEEK], covers=[8]),
+    V("Back strain, struggling to walk, 3 days",
+      ["mechanical-low-back-pain", "limited-walking"], "prompt-review", "modify", duration="3d",
+      fires=["esc-leg-symptoms-prompt-review"], not_fires=BACK_RED_FLAGS,
+      now={"prompt-clinical-review"} | BACK_SELF_CARE, not_now={"scan-now"},
+      article=[A_PROMPT, A_WEEK_TO_WEEK, A_STAY_ACTIVE], covers=[8]),
+    V("Limping with low back pain, worse week to week, 3 weeks",
+      ["limited-walking", "low-back-pain"], "prompt-review", "modify", duration="3w", trend="worsening",
+      fires=["esc-leg-symptoms-prompt-review"], not_fires={"rf-rapidly-worsening-pain"},
+      now={"prompt-clinical-review"}, not_now={"nhs-111-or-urgent-same-day-care", "stop-training"},
+      safety_net={"nhs-111-or-urgent-same-day-care", "clinical-assessment-back"},
+      article=[A_PROMPT, A_WEEK_TO_WEEK, A_4_6_WEEKS], covers=[6, 8]),
+    V("Pain limiting normal walking, nothing else reported",
+      ["limited-walking"], "prompt-review", "modify",
+      fires=["esc-leg-symptoms-prompt-review"], not_fires=ELBOW_RED_FLAGS, now={"prompt-clinical-review"},
+      screen={"saddle-anaesthesia", "bladder-or-bowel-change", "bilateral-leg-weakness"}, not_screen=ELBOW_SCREEN,
+      article=[A_PROMPT, A_WEEK_TO_WEEK], covers=[3, 8]),
+    V("Limping, and both legs going weak",
+      ["limited-walking", "bilateral-leg-weakness"], "emergency", "stop",
+      fires=["rf-bilateral-leg-symptoms", "esc-leg-symptoms-prompt-review"], now=BACK_RF_999,
+      never=KEEP_TRAINING | BACK_SAFETY_NET, article=[A_BILATERAL, A_999, A_WEEK_TO_WEEK], covers=[1, 8]),
 ]
 
 BY_NAME = {v.name: v for v in VIGNETTES}
@@ -637,6 +827,9 @@ MONOTONE_PAIRS = [
      "Low back pain for 3 days, tennis elbow and a fever: both regions read"),
     ("Sciatica for 5 days", "Faecal incontinence with sciatica for 5 days"),
     ("Sciatica, duration not given", "Foot drop with sciatica"),
+    ("Pain limiting normal walking, nothing else reported", "Limping, and both legs going weak"),
+    ("Elbow still bends and straightens fully, nothing else reported",
+     "Tennis elbow, and the elbow still bends and straightens fully"),
 ]
 
 
@@ -674,6 +867,7 @@ def summary(data: dict) -> dict:
         "safety_net": {r["id"] for r in recs if r["kind"] == "safety-net"},
         "all": {r["id"] for r in recs},
         "not_asked": {n["id"] for n in data["not_asked"]},
+        "progress": {p["id"] for r in recs for p in r["progress"]},
     }
 
 
@@ -693,6 +887,8 @@ def test_vignette(v: Vignette, engine: str):
                                              f"safety-net: {sorted(s['safety_net'])}")
     assert v.screen <= s["not_asked"], f"not screened: {sorted(v.screen - s['not_asked'])}"
     assert not (v.not_screen & s["not_asked"]), f"screened but must not be: {sorted(v.not_screen & s['not_asked'])}"
+    assert v.progress <= s["progress"], f"progress checks not shown: {sorted(v.progress - s['progress'])}"
+    assert not (v.no_progress & s["progress"]), f"progress checks shown: {sorted(v.no_progress & s['progress'])}"
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -740,7 +936,7 @@ def test_article_fragments_are_verbatim():
 
 
 def test_table_is_well_formed():
-    assert len(VIGNETTES) >= 45
+    assert len(VIGNETTES) >= 45 + 25  # issue 12 item 7 added 30
     assert len(BY_NAME) == len(VIGNETTES), "vignette names must be unique"
     for v in VIGNETTES:
         assert v.urgency in URGENCY_ORDER and v.training in ("stop", "modify"), v.name
@@ -755,7 +951,7 @@ def test_table_is_well_formed():
 
 
 def test_every_point_of_the_model_has_at_least_three_vignettes():
-    for point in range(1, 8):
+    for point in range(1, 9):
         assert sum(point in v.covers for v in VIGNETTES) >= 3, point
 
 

@@ -153,7 +153,9 @@ def test_escalation_thresholds_are_the_articles(sparql):
     rows = sparql("SELECT ?r ?days WHERE { ?r mskg:minDurationDays ?days }")
     assert {local(r): int(d) for r, d in rows} == {
         "esc-back-not-improving": 28, "esc-consider-mri": 42, "esc-elbow-not-improving-week": 7,
-        "esc-elbow-persisting-2-weeks": 14, "esc-elbow-physiotherapy": 42}
+        "esc-elbow-persisting-2-weeks": 14, "esc-elbow-physiotherapy": 42,
+        # issue 12 item 7: "persistent medial elbow pain" read with the article's own elbow week (an interpretation)
+        "esc-medial-elbow-persistent": 7}
 
 
 # ------------------------------------------------------------------ statistics
@@ -231,7 +233,8 @@ def test_imaging_framework(sparql):
     for a, q in rows:
         quotes.setdefault(local(a), []).append(q)
     assert set(quotes) == {"scan-now", "consider-mri", "mri-preferred-for-nerve-root-symptoms",
-                           "no-routine-early-imaging", "imaging-with-clinical-story"}
+                           "no-routine-early-imaging", "imaging-with-clinical-story",
+                           "elbow-no-immediate-scan"}  # issue 12 item 7: "rarely needs an immediate scan"
     # issue 12: MRI for nerve-root symptoms is the modality when imaging is indicated, not an action of a rule
     assert sparql("SELECT ?r WHERE { ?r mskg:callsFor id:mri-preferred-for-nerve-root-symptoms }") == []
     assert any(q.startswith("Scan now when there is clinical concern") for q in quotes["scan-now"])
@@ -250,14 +253,21 @@ def test_tennis_and_golfers_elbow(sparql):
     def objects(s, p):
         return {local(o) for (o,) in sparql("SELECT ?o WHERE { ?s ?p ?o }", s=ID[s], p=p)}
 
-    assert objects("tennis-elbow", MSKG.hasFeature) == {"lateral-elbow-pain", "pain-with-gripping", "pain-affecting-sleep"}
+    # issue 12 item 7: "still bends and straightens fully" (reassuring) and gradual onset are features too
+    assert objects("tennis-elbow", MSKG.hasFeature) == {"lateral-elbow-pain", "pain-with-gripping", "pain-affecting-sleep",
+                                                        "full-elbow-movement", "gradual-onset-elbow-pain"}
+    assert objects("golfers-elbow", MSKG.hasFeature) == {"medial-elbow-pain", "gradual-onset-elbow-pain"}
     assert objects("tennis-elbow", MSKG.aggravatedBy) == {"repetitive-gripping-or-twisting"}
     assert objects("golfers-elbow", MSKG.aggravatedBy) == {"wrist-flexion-and-forearm-rotation"}
     first_line = {local(a) for (a,) in sparql("SELECT ?a WHERE { ?a mskg:firstLineFor id:tennis-elbow }")}
     assert first_line == {"elbow-relative-rest", "simple-pain-relief", "forearm-strap", "elbow-progressive-exercise",
-                          "elbow-non-surgical-management"}
+                          "elbow-non-surgical-management", "elbow-no-immediate-scan"}
     later = {local(a) for (a,) in sparql("SELECT ?a WHERE { ?a mskg:laterOptionFor id:golfers-elbow }")}
-    assert later == {"shockwave-therapy", "corticosteroid-injection", "prp-injection", "elbow-surgery"}
+    assert later == {"elbow-surgery"}
+    # issue 12 items 6-7: what "some clinics may discuss" is mentioned, never recommended
+    mentioned = {local(a) for (a,) in sparql("SELECT ?a WHERE { ?a mskg:mentionedAsOptionFor id:golfers-elbow }")}
+    assert mentioned == {"shockwave-therapy", "corticosteroid-injection", "prp-injection"}
+    assert sparql("SELECT ?a WHERE { ?a mskg:recommendedFor id:golfers-elbow ; mskg:mentionedAsOptionFor ?c }") == []
 
 
 def test_elbow_functional_thresholds(sparql):
@@ -321,7 +331,7 @@ def test_every_finding_and_condition_has_synonyms(sparql):
         { ?c rdfs:subClassOf+ mskg:ClinicalFinding } UNION { ?c rdfs:subClassOf+ mskg:Condition }
         FILTER(STRSTARTS(STR(?c), STR(id:)))
         OPTIONAL { ?c skos:altLabel ?alt } } GROUP BY ?c""")
-    assert len(rows) == 64  # metastatic disease added by issue 12
+    assert len(rows) == 67  # metastatic disease added by issue 12; item 7: full movement, gradual onset, impact
     assert [local(c) for c, n in rows if n == 0] == []
 
 

@@ -162,7 +162,9 @@ def test_recommendations_follow_the_policy(engine, concepts):
         if result.urgency.rank in no_net:  # care is needed today: no weeks-long safety net
             net = {}
         # set aside by another action recommended now ('no routine early scan' beside MRI)
-        now = {a: c for a, c in now.items() if not superseded.get(a, set()) & set(now)}
+        gone = {a for a in set(now) | set(net) if superseded.get(a, set()) & set(now)}
+        now = {a: c for a, c in now.items() if a not in gone}
+        net = {a: c for a, c in net.items() if a not in gone}
         if every_region:  # only systemic findings: no action for one body region but where to seek care
             now = {a: c for a, c in now.items() if a not in regional or a in care}
             net = {a: c for a, c in net.items() if a not in regional or a in care}

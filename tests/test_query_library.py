@@ -87,7 +87,8 @@ def test_parameters_are_bound_not_pasted(engines, graph):
     text = query_text("condition_actions")
     result = engines["pyoxigraph"].query(text, {"condition": URIRef("https://w3id.org/mskg/id/tennis-elbow")})
     assert {str(r[0]) for r in result.rows} == {"https://w3id.org/mskg/id/tennis-elbow"}
-    assert len(result.rows) == 13  # 5 first-line, 4 later options, 4 other recommendations
+    assert len(result.rows) == 11  # 6 first-line, 1 later option (surgery), 4 other recommendations (issue 12 item 7:
+    # the options "some clinics may discuss" are mentioned, not recommended; "rarely needs an immediate scan" added)
     hostile = engines["pyoxigraph"].query(text, {"condition": Literal("x> } ; ?a ?b ?c { <urn:y")})
     assert hostile.rows == []  # a value is a term, never query text
     with pytest.raises(QueryError, match="bad parameter value: Invalid IRI code point '>'"):
@@ -150,7 +151,7 @@ def test_graph_results_parse_with_rdflib(fmt, parser):
 def test_cli_parameter_and_its_checks():
     ok = run("condition_actions", "--param", "condition=tennis-elbow", "--format", "json")
     assert ok.exit_code == 0
-    assert len(json.loads(ok.stdout)["results"]["bindings"]) == 13
+    assert len(json.loads(ok.stdout)["results"]["bindings"]) == 11  # issue 12 item 7 (see test_parameters_are_bound_not_pasted)
     unknown = run("statistics", "--param", "condition=x")
     assert unknown.exit_code == 2
     assert unknown.stderr == "mskg query: query 'statistics' has no parameter 'condition'; its parameters: none\n"

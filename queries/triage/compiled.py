@@ -139,7 +139,8 @@ def compile_kb(graph: Graph) -> CompiledKB:
     notes = {iri: read_interpretations(graph, iri) for iri in [*(r.iri for r in rules), *actions]}
     return CompiledKB(concepts, ancestors, rules, {k: tuple(sorted(set(v))) for k, v in by_trigger.items()},
                       urgencies, actions, red_flag_findings, labels, regions, {k: v for k, v in notes.items() if v},
-                      region_screen, trend_implies, GraphView(graph), Resolver(concepts))
+                      region_screen, trend_implies,
+                      GraphView(graph), Resolver(concepts))
 
 
 #: The type of each field of a CompiledKB read from the cache (anything else is rebuilt).

@@ -98,6 +98,10 @@ class GraphView:
         self._build()
         self.threshold_of = {s: o for s, o in graph.subject_objects(MSKG.hasThresholdTimeframe)}
         self.timeframe_of = {s: o for s, o in graph.subject_objects(MSKG.hasTimeframe)}
+        progress: dict[URIRef, list[URIRef]] = {}
+        for s, o in graph.subject_objects(MSKG.hasProgressCriterion):
+            progress.setdefault(s, []).append(o)
+        self.progress_of = {s: tuple(sorted(o, key=str)) for s, o in progress.items()}
         self.finding_to_rule = self._finding_to_rule()
 
     def _finding_to_rule(self):
@@ -280,14 +284,18 @@ def rule_explanations(view: GraphView, rule: "RuleResult") -> list[Explanation]:
 
 
 def action_explanations(view: GraphView, rule: "RuleResult", action: URIRef) -> list[Explanation]:
-    """Why an action is recommended: finding -> rule -> action (-> its timeframe)."""
-    tail: list[Edge] = [(rule.iri, action, MSKG.callsFor)]
+    """Why an action is recommended: finding -> rule -> action (-> its timeframe); then, one path each, the
+    progress markers and return-to-training criteria it is judged by (finding -> rule -> action -> criterion)."""
+    calls: list[Edge] = [(rule.iri, action, MSKG.callsFor)]
+    tails = [calls]
     timeframe = view.timeframe_of.get(action)
     if timeframe is not None:
-        tail.append((action, timeframe, MSKG.hasTimeframe))
-    return [_memo(view, ("action", rule.iri, action, reported),
-                  lambda reported=reported: view.explanation(view.path_to_rule(ID[reported], rule.iri) + tail))
-            for reported in dict.fromkeys(r for _, r, _ in rule.matches)]
+        tails = [calls + [(action, timeframe, MSKG.hasTimeframe)]]
+    tails += [calls + [(action, check, MSKG.hasProgressCriterion)] for check in view.progress_of.get(action, ())]
+    return [_memo(view, ("action", rule.iri, action, reported, tuple(tail[-1])),
+                  lambda reported=reported, tail=tail: view.explanation(view.path_to_rule(ID[reported], rule.iri)
+                                                                        + tail))
+            for reported in dict.fromkeys(r for _, r, _ in rule.matches) for tail in tails]
 
 
 def explain_result(view: GraphView, result: "TriageResult") -> None:

@@ -150,7 +150,7 @@ class TriagePolicy:
                     by_action.setdefault(action, Recommendation(action, _local(action), self.label(action), type_label,
                                                                 rule.urgency, timeframe, "safety-net", None, ()))
         now = {action for action, rec in by_action.items() if rec.kind == "now"}
-        for action in [a for a in now if self.superseded_by(a) & now]:
+        for action in [a for a in by_action if self.superseded_by(a) & now]:
             del by_action[action]
         # the rules calling a 'now' action, most urgent first (whatever order the engine listed them in)
         rank = {rule.id: -rule.urgency.rank for rule in rules}
