@@ -258,15 +258,15 @@ class Resolver:
             limit = 1 if len(word) <= 5 else 2
             # typing errors rarely change the first letter: only words that start alike are candidates
             targets = self._targets_by_initial.get(word[0], ())
-            found = extract(word, targets, scorer=DamerauLevenshtein.distance, score_cutoff=limit, limit=8)
+            found = extract(word, targets, scorer=DamerauLevenshtein.distance, score_cutoff=limit, limit=None)
             if not found:
                 return None
             best = min(score for _, score, _ in found)
             nearest = sorted(choice for choice, score, _ in found if score == best)
-            if len(nearest) > 1:  # equally near: a swap of two letters, then the same length, else do not guess
-                swapped = [c for c in nearest if sorted(c) == sorted(word)]
-                same_length = [c for c in nearest if len(c) == len(word)]
-                nearest = swapped if len(swapped) == 1 else same_length if len(same_length) == 1 else nearest
+            # equally near: a swap of two letters, then the same length, else do not guess
+            swapped = [c for c in nearest if sorted(c) == sorted(word)]
+            same_length = [c for c in nearest if len(c) == len(word)]
+            nearest = swapped if len(swapped) == 1 else same_length if len(same_length) == 1 else nearest
             if len(nearest) != 1:
                 return None
             out.append(nearest[0])

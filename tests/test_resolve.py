@@ -78,3 +78,35 @@ def test_normalise():
     assert normalise("Golfer’s elbow") == normalise("golfer's elbow") == "golfer elbow"  # a possessive 's goes
     assert normalise("can't") == "cant"  # other apostrophes just go
     assert normalise("her leg's weak") == "her leg weak"  # one leg, not legs
+
+
+# ------------------------------------------------------------------ typing errors, by the documented rules
+# A word is corrected only to the ONE nearest known word starting with the same letter: within one edit for
+# words of up to 5 letters, two for longer ones; equally near words are told apart by a swap of two letters,
+# then by having the same length; otherwise nothing is guessed. Words under 4 letters and numbers are left.
+
+@pytest.mark.parametrize("words, expected", [
+    (["lg"], None), (["bk"], None), (["7"], None), (["1234"], None),   # too short to guess, or a number
+    (["sciaca"], ["sciatica"]),      # 6 letters, two edits (two letters missing): corrected
+    (["tenis"], ["tennis"]),         # 5 letters, one edit
+    (["numbns"], None),              # 6 letters, two edits from four words (numb, numbed, number, numbness)
+    (["legg"], ["legs"]),            # one edit from 'leg' and 'legs': the same length wins
+    (["feverr"], ["fevers"]),        # one edit from 'fever' and 'fevers': the same length wins
+    (["boen"], ["bone"]),            # one edit from 'bone' (a swap) and 'been': the swap wins
+    (["bedn"], ["bend"]),            # the same, against 'been'
+    (["golfr"], None),               # one edit from 'golf' and 'golfer', neither a swap nor the same length
+    (["peee"], None),                # 'peed' and 'pees' both the same length: no guess
+    (["back", "bakc"], ["back", "back"]),  # known words stay, the error is corrected
+    (["back", "pain"], None),        # nothing to correct
+])
+def test_typing_errors_are_corrected_only_to_one_nearest_word(resolver, words, expected):
+    assert resolver._correct(words) == expected
+
+
+def test_an_over_long_input_is_named_by_its_first_40_characters(resolver):
+    text = "saddle numbness " * 13  # 208 characters
+    with pytest.raises(ResolutionError) as err:
+        resolver.resolve_match(text)
+    assert err.value.text == text[:40] + "…"
+    assert err.value.reason == "too long (208 characters; at most 200)"
+    resolver.resolve_match(("saddle numbness" + " " * 200)[:200])  # 200 characters are read
