@@ -63,7 +63,8 @@ def _source(name_or_file: str | None, expression: str | None) -> tuple[str, tupl
 def query(name_or_file, expression, params, fmt, engine, endpoint, list_):
     """Run a named query from the library, a .rq file, or -e 'QUERY' on the mskg graph.
 
-    A syntax error reports its line and column and exits 2. Updates, LOAD, SERVICE and FROM are refused.
+    A syntax error reports its line and column and exits 2. Updates, LOAD, SERVICE, FROM and custom
+    function calls are refused (exit 2), on the parsed query, before it is run or sent.
     """
     if list_:
         _list_queries()
@@ -71,7 +72,7 @@ def query(name_or_file, expression, params, fmt, engine, endpoint, list_):
     from ..kg.load import load_graph
     from ..queries.engine import QueryError
     from ..queries.results import FormatError, serialize, to_table
-    from ..queries.run import ForbiddenQuery, ParameterError, parse_param, run_local, run_remote
+    from ..queries.run import ParameterError, QueryRefused, parse_param, run_local, run_remote
 
     text, declared = _source(name_or_file, expression)
     graph = load_graph() if endpoint is None else None
@@ -90,7 +91,7 @@ def query(name_or_file, expression, params, fmt, engine, endpoint, list_):
             result = run_remote(text, endpoint, bindings)
         else:
             result = run_local(text, graph, bindings, engine)
-    except ForbiddenQuery as exc:
+    except QueryRefused as exc:  # the query guard: SERVICE, FROM, an update, a custom function, too deep …
         _fail(str(exc))
     except QueryError as exc:
         _fail(str(exc))
