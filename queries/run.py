@@ -129,6 +129,7 @@ def run_remote(text: str, endpoint: str, bindings: Mapping[str, Node] | None = N
             content_type = response.headers.get("Content-Type", "")
             data = response.read()
     except urllib.error.HTTPError as exc:  # its body is not echoed: it is the other server's to show
+        exc.close()
         raise QueryError(f"the endpoint answered {exc.code} {exc.reason}") from exc
     except urllib.error.URLError as exc:
         raise QueryError(f"cannot reach {endpoint}: {exc.reason}") from exc
@@ -162,6 +163,7 @@ def load_remote(graph: Graph, endpoint: str, named_graph: str | None = None, tim
         with urllib.request.urlopen(request, timeout=timeout) as response:
             response.read()
     except urllib.error.HTTPError as exc:
+        exc.close()
         raise QueryError(f"the graph store answered {exc.code} {exc.reason}") from exc
     except urllib.error.URLError as exc:
         raise QueryError(f"cannot reach {endpoint}: {exc.reason}") from exc

@@ -187,6 +187,8 @@ def host_name(host: str | None) -> str | None:
         if end < 0 or (rest and not (rest.startswith(":") and rest[1:].isdigit())):
             return None
         return host[1:end]
+    if host.count(":") > 1:  # a bare IPv6 address (as in the allow-list)
+        return host
     name, colon, port = host.rpartition(":")
     if colon and port.isdigit():
         host = name
