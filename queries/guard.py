@@ -103,6 +103,7 @@ Probe = Callable[[str], tuple]
 
 _CACHE: OrderedDict[str, CheckedQuery] = OrderedDict()
 _CACHE_SIZE = 256
+_CACHE_MAX_TEXT = 16_384
 
 
 def check_query(text: str, probe: Probe | None = None) -> CheckedQuery:
@@ -116,6 +117,8 @@ def check_query(text: str, probe: Probe | None = None) -> CheckedQuery:
         _CACHE.move_to_end(text)
         return cached
     checked = _check(text, probe)
+    if len(text) > _CACHE_MAX_TEXT:  # a worker's memory is not a client's to fill
+        return checked
     _CACHE[text] = checked
     if len(_CACHE) > _CACHE_SIZE:
         _CACHE.popitem(last=False)
