@@ -126,7 +126,6 @@ def check_query(text: str, probe: Probe | None = None) -> CheckedQuery:
 
 
 def _check(text: str, probe: Probe | None) -> CheckedQuery:
-    from pyparsing import ParseBaseException
     from rdflib.plugins.sparql.algebra import translateQuery
     from rdflib.plugins.sparql.parser import expandUnicodeEscapes, parseQuery
 
@@ -143,7 +142,7 @@ def _check(text: str, probe: Probe | None) -> CheckedQuery:
         parsed = parseQuery(text)
     except RecursionError:
         raise QueryRefused(TOO_DEEP_MESSAGE) from None
-    except (ParseBaseException, ValueError) as exc:
+    except Exception as exc:  # ParseException, or a parse action failing on odd input: not read
         _refuse_update(text)
         _unreadable(text, exc, probe)
     form = _FORMS.get(getattr(parsed[1], "name", ""))
