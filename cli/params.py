@@ -11,13 +11,16 @@ class Seconds(click.ParamType):
 
     name = "seconds"
 
+    def __init__(self, maximum: float = 86_400.0):
+        self.maximum = maximum  # a day: a longer limit is a typing error, not a query
+
     def convert(self, value, param, ctx):
         try:
             number = float(value)
         except (TypeError, ValueError):
             self.fail(f"{value!r} is not a number of seconds", param, ctx)
-        if not math.isfinite(number) or number <= 0:
-            self.fail(f"{value!r} is not a positive, finite number of seconds", param, ctx)
+        if not math.isfinite(number) or number <= 0 or number > self.maximum:
+            self.fail(f"{value!r} is not a number of seconds between 0 (excluded) and {self.maximum:g}", param, ctx)
         return number
 
 

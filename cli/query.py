@@ -67,9 +67,10 @@ def _source(name_or_file: str | None, expression: str | None) -> tuple[str, tupl
 def query(name_or_file, expression, params, fmt, engine, endpoint, timeout, list_):
     """Run a named query from the library, a .rq file, or -e 'QUERY' on the mskg graph.
 
-    A syntax error reports its line and column and exits 2. Updates, LOAD, SERVICE and FROM are refused.
-    A query given with -e or as a file runs (with the default engine) in a worker process that is stopped
-    after --timeout seconds (exit 1), as `mskg serve` runs every query.
+    A syntax error reports its line and column and exits 2. Updates, LOAD, SERVICE, FROM and custom
+    function calls are refused (exit 2), on the parsed query, before it is run or sent. A query given with
+    -e or as a file runs (with the default engine) in a worker process that is stopped after --timeout
+    seconds (exit 1), as `mskg serve` runs every query.
     """
     if list_:
         _list_queries()
@@ -77,7 +78,7 @@ def query(name_or_file, expression, params, fmt, engine, endpoint, timeout, list
     from ..kg.load import load_graph
     from ..queries.engine import QueryError
     from ..queries.results import FormatError, serialize, to_table
-    from ..queries.run import (ForbiddenQuery, ParameterError, QueryTimeout, parse_param, run_killable, run_local,
+    from ..queries.run import (ParameterError, QueryRefused, QueryTimeout, parse_param, run_killable, run_local,
                                run_remote)
 
     text, declared = _source(name_or_file, expression)
@@ -99,7 +100,7 @@ def query(name_or_file, expression, params, fmt, engine, endpoint, timeout, list
             result = run_killable(text, graph, bindings, timeout)
         else:
             result = run_local(text, graph, bindings, engine)
-    except ForbiddenQuery as exc:
+    except QueryRefused as exc:  # the query guard: SERVICE, FROM, an update, a custom function, too deep …
         _fail(str(exc))
     except QueryTimeout as exc:
         _fail(str(exc), 1)

@@ -8,22 +8,30 @@ from .params import SECONDS
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback by default).")
-@click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--timeout", default=10.0, show_default=True, type=SECONDS, help="Seconds a query may run before it is stopped.")
-@click.option("--max-results", default=10_000, show_default=True, type=int, help="Most result rows (or triples) per query.")
-@click.option("--workers", default=2, show_default=True, type=int, help="Query worker processes.")
-@click.option("--memory-limit", default=2048, show_default=True, type=int, help="Memory cap per worker, in MB.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65_535))
+@click.option("--timeout", default=10.0, show_default=True, type=SECONDS,
+              help="Seconds a query may run before it is stopped.")
+@click.option("--max-results", default=10_000, show_default=True, type=click.IntRange(1, 10_000_000),
+              help="Most result rows (or triples) per query.")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 256), help="Query worker processes.")
+@click.option("--memory-limit", default=2048, show_default=True, type=click.IntRange(64, 1_048_576),
+              help="Memory cap per worker, in MB.")
 @click.option("--cors-origin", "cors_origins", multiple=True, metavar="ORIGIN",
               help="Allow browser clients from this origin (repeatable; '*' for any). Off by default; never with credentials.")
-def serve(host, port, timeout, max_results, workers, memory_limit, cors_origins):
+@click.option("--allowed-host", "allowed_hosts", multiple=True, metavar="HOST",
+              help="A Host name clients may use (repeatable; '*' for any). Default: the --host address, localhost, "
+                   "127.0.0.1 and ::1. Other Host headers get 421 (guards against DNS rebinding).")
+def serve(host, port, timeout, max_results, workers, memory_limit, cors_origins, allowed_hosts):
     """Serve the graph at http://HOST:PORT/sparql (SPARQL 1.1 Protocol, read-only)."""
-    from ..queries.endpoint.server import ServerConfig
+    from ..queries.endpoint.server import LOCAL_HOSTS, ServerConfig
     from ..queries.endpoint.server import serve as run
 
-    if timeout <= 0 or max_results <= 0 or workers <= 0 or memory_limit <= 0:
-        raise click.BadParameter("limits must be positive")
+    hosts = list(allowed_hosts) or list(LOCAL_HOSTS)
     config = ServerConfig(timeout=timeout, max_rows=max_results, workers=workers, memory_mb=memory_limit,
-                          cors_origins=list(cors_origins))
+                          cors_origins=list(cors_origins), allowed_hosts=hosts)
     click.echo(f"mskg: SPARQL endpoint on http://{host}:{port}/sparql (read-only; {timeout:g} s and "
                f"{max_results} rows per query)", err=True)
+    if host in ("0.0.0.0", "::") and not allowed_hosts:
+        click.echo("mskg: listening on every address, but answering only for localhost: name the host clients "
+                   "use with --allowed-host", err=True)
     run(host, port, config)

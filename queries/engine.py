@@ -152,6 +152,19 @@ def _from_rdflib(result: Any) -> QueryResult:
 _OX_POSITION = re.compile(r"error at (\d+):(\d+): ?(.*)", re.S)
 
 
+def oxigraph_syntax_error(message: str) -> QueryError:
+    """Oxigraph's SyntaxError message as a QueryError with line and column (and a hint for a prefix)."""
+    match = _OX_POSITION.match(message)
+    if not match:
+        return QueryError(f"syntax error: {message}")
+    detail = match.group(3)
+    if "Prefix not found" in detail:
+        detail = "undefined prefix (mskg, id, skos, prov, oa, time, dct, rdf, rdfs, owl, xsd are predeclared)"
+    elif len(detail) > 200:
+        detail = detail[:200] + "…"
+    return QueryError(f"syntax error: {detail}", int(match.group(1)), int(match.group(2)))
+
+
 class OxigraphEngine(Engine):
     """An in-memory pyoxigraph Store holding the graph."""
 
@@ -191,15 +204,7 @@ class OxigraphEngine(Engine):
         try:
             return self.store.query(text, substitutions=substitutions or None, prefixes=self.prefixes)
         except SyntaxError as exc:
-            match = _OX_POSITION.match(str(exc))
-            if match:
-                detail = match.group(3)
-                if "Prefix not found" in detail:
-                    detail = "undefined prefix (mskg, id, skos, prov, oa, time, dct, rdf, rdfs, owl, xsd are predeclared)"
-                elif len(detail) > 200:
-                    detail = detail[:200] + "…"
-                raise QueryError(f"syntax error: {detail}", int(match.group(1)), int(match.group(2))) from exc
-            raise QueryError(f"syntax error: {exc}") from exc
+            raise oxigraph_syntax_error(str(exc)) from exc
 
     def query(self, text: str, bindings: Mapping[str, Node] | None = None) -> QueryResult:
         result = self.raw(text, bindings)

@@ -18,6 +18,10 @@ from rdflib.term import Node
 
 from ..ontology.namespaces import ID, NAMESPACES
 from .engine import QueryError, QueryResult
+from .guard import ForbiddenQuery, QueryRefused, check_query, oxigraph_probe_in_child
+
+__all__ = ["ForbiddenQuery", "ParameterError", "QueryRefused", "check_query", "load_remote", "parse_param",
+           "run_local", "run_remote"]
 
 USER_AGENT = "mskg (+https://w3id.org/mskg)"
 
@@ -81,51 +85,26 @@ def parse_param(text: str, graph: Graph | None = None) -> tuple[str, Node]:
 
 # ---------------------------------------------------------------------- safety: what a query may do
 
+#: Strings, IRIs and comments, masked when looking for the WHERE group to bind parameters in (the
+#: text that is sent is checked again by the guard afterwards, so a mistake here cannot smuggle anything).
 _STRINGS_IRIS_COMMENTS = re.compile(
     r'"""(?:[^"\\]|\\.|"(?!""))*"""' r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
     r'|"(?:[^"\\\n]|\\.)*"' r"|'(?:[^'\\\n]|\\.)*'"
     r'|<[^<>"{}|^`\\\x00-\x20]*>'
     r"|#[^\n]*",
 )
-_KEYWORD = re.compile(r"(?<![\w?$:\-.])([A-Za-z]+)(?![\w:\-])")
-UPDATE_KEYWORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
-
-
-def keywords(text: str) -> list[str]:
-    """The bare keywords of a query, ignoring strings, IRIs, comments, variables and prefixed names."""
-    stripped = _STRINGS_IRIS_COMMENTS.sub(" ", text)
-    return [m.group(1).upper() for m in _KEYWORD.finditer(stripped)]
-
-
-class ForbiddenQuery(ValueError):
-    """The query asks for something a read-only, no-outbound-traffic service must not do."""
-
-
-def check_read_only(text: str) -> None:
-    """Refuse updates, LOAD, SERVICE and FROM / FROM NAMED before anything is evaluated.
-
-    SERVICE and remote FROM would make the engine fetch from the network on the client's behalf
-    (pyoxigraph and rdflib both do), and rdflib reads ``FROM <file:…>`` from the local disk.
-    """
-    found = set(keywords(text))
-    update = sorted(found & UPDATE_KEYWORDS)
-    if update:
-        raise ForbiddenQuery(f"this endpoint is read-only: {update[0]} (SPARQL Update) is not accepted")
-    if "SERVICE" in found:
-        raise ForbiddenQuery("SERVICE (federated query) is not accepted: this service makes no outbound connections")
-    if "FROM" in found:
-        raise ForbiddenQuery("FROM / FROM NAMED is not accepted: queries run on the mskg graph only, and this "
-                             "service fetches no remote or local documents")
 
 
 # ---------------------------------------------------------------------- running
 
 def run_local(text: str, graph: Graph, bindings: Mapping[str, Node] | None = None,
               engine: str = "pyoxigraph") -> QueryResult:
-    """Run on the in-process graph with the chosen engine, after the read-only checks."""
+    """Run on the in-process graph with the chosen engine, after the query guard
+    (:func:`mskg.queries.guard.check_query`) has let it through."""
     from .engine import engine_for
 
-    check_read_only(text)
+    # Oxigraph's parser is asked about a text rdflib cannot read only in a child process: it can crash.
+    check_query(text, probe=None if engine == "rdflib" else oxigraph_probe_in_child)
     try:
         return engine_for(graph, engine).query(text, bindings)
     except QueryError:
@@ -151,7 +130,7 @@ def run_killable(text: str, graph: Graph, bindings: Mapping[str, Node] | None = 
 
     from .endpoint.workers import WorkerPool
 
-    check_read_only(text)
+    # the worker runs the query guard (mskg.queries.guard) on the text it is given, before Oxigraph sees it
     query = inject_values(text, dict(bindings or {}))
     pool = WorkerPool(graph.serialize(format="nt", encoding="utf-8"), size=1, timeout=timeout,
                       max_rows=sys.maxsize, memory_mb=memory_mb)
@@ -194,12 +173,14 @@ def inject_values(text: str, bindings: Mapping[str, Node]) -> str:
 def run_remote(text: str, endpoint: str, bindings: Mapping[str, Node] | None = None,
                timeout: float = 60.0) -> QueryResult:
     """Run on an external SPARQL 1.1 endpoint (e.g. Oxigraph's /query, Fuseki's /ds/sparql), after the
-    read-only checks: mskg never asks another store to update, federate or fetch on a query's behalf."""
-    check_read_only(text)
+    query guard: mskg never asks another store to update, federate or fetch on a query's behalf. The text
+    sent (prefixes and parameters added) is checked again."""
     check_endpoint(endpoint)
+    check_query(text, probe=oxigraph_probe_in_child)
     declared = set(re.findall(r"(?im)^\s*PREFIX\s+([A-Za-z][\w-]*)?:", text))
     prologue = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in NAMESPACES.items() if p not in declared)
     query = prologue + inject_values(text, dict(bindings or {}))
+    check_query(query, probe=oxigraph_probe_in_child)
     body = urllib.parse.urlencode({"query": query}).encode("utf-8")
     request = urllib.request.Request(endpoint, data=body, method="POST", headers={
         "Content-Type": "application/x-www-form-urlencoded",
@@ -210,9 +191,9 @@ def run_remote(text: str, endpoint: str, bindings: Mapping[str, Node] | None = N
         with _open(request, timeout) as response:
             content_type = response.headers.get("Content-Type", "")
             data = response.read()
-    except urllib.error.HTTPError as exc:
-        detail = exc.read().decode("utf-8", "replace")[:500]
-        raise QueryError(f"the endpoint answered {exc.code}: {detail}") from exc
+    except urllib.error.HTTPError as exc:  # its body is not echoed: it is the other server's to show
+        exc.close()
+        raise QueryError(f"the endpoint answered {exc.code} {exc.reason}") from exc
     except urllib.error.URLError as exc:
         raise QueryError(f"cannot reach {endpoint}: {exc.reason}") from exc
     from .results import parse_json_results
@@ -242,8 +223,8 @@ def load_remote(graph: Graph, endpoint: str, named_graph: str | None = None, tim
         with _open(request, timeout) as response:
             response.read()
     except urllib.error.HTTPError as exc:
-        detail = exc.read().decode("utf-8", "replace")[:500]
-        raise QueryError(f"the graph store answered {exc.code}: {detail}") from exc
+        exc.close()
+        raise QueryError(f"the graph store answered {exc.code} {exc.reason}") from exc
     except urllib.error.URLError as exc:
         raise QueryError(f"cannot reach {endpoint}: {exc.reason}") from exc
     return len(graph)

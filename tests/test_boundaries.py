@@ -12,6 +12,7 @@ import io
 import json
 import socket
 import threading
+import time
 import urllib.parse
 from decimal import Decimal
 from xml.etree import ElementTree as ET
@@ -167,42 +168,73 @@ def test_endpoint_runs_a_query_whose_forbidden_words_are_only_data(endpoint):
     assert len(body.decode().split("\r\n")) == 5  # header, three rows (LIMIT 3), and the final CRLF
 
 
-# SERVICE hidden from the guard by its neighbours. Each is a valid query on which Oxigraph opens a
-# connection to the SERVICE address (checked by hand: a listener sees an HTTP POST from "Oxigraph/0.5").
+# SERVICE hidden from the old text-based guard by its neighbours. Each is a query on which Oxigraph, unguarded,
+# opens a connection to the SERVICE address (a listener sees an HTTP POST from "Oxigraph/0.5"). The guard
+# now decides on rdflib's parse: it sees the SERVICE, or — where rdflib's parser cannot read a text that
+# Oxigraph can (the "\#" escape) — refuses the text as one it cannot check. Either way: 403, no connection.
 SMUGGLED_SERVICE = [
-    # a full stop right before the keyword: the guard's look-behind skips "." (meant for "id:a.from")
+    # a full stop right before the keyword: the old guard's look-behind skipped "." (meant for "id:a.from")
     "SELECT * WHERE { BIND(1 AS ?z) .SERVICE <http://127.0.0.1:PORT/sparql> { ?a ?b ?c } }",
-    # "\#" is a legal escape in a prefixed name; the guard reads "#" as a comment to the end of the line
+    # "\#" is a legal escape in a prefixed name; the old guard read "#" as a comment to the end of the line
     "SELECT * WHERE { BIND(id:x\\# AS ?z) SERVICE <http://127.0.0.1:PORT/sparql> { ?a ?b ?c } }",
-    # "\'" is a legal escape in a prefixed name; the guard reads a string from it to the next quote
+    # "\'" is a legal escape in a prefixed name; the old guard read a string from it to the next quote
     "SELECT * WHERE { VALUES ?z { id:x\\' } SERVICE <http://127.0.0.1:PORT/sparql> { ?a ?b ?c } BIND('a' AS ?w) }",
+    # "\u0022" is one quote inside Oxigraph's string but opens a long string for a parser that expands
+    # escapes first (rdflib): refused, since the two parsers would not read the same query
+    'SELECT * WHERE { VALUES ?a { "\\u0022" } SERVICE <http://127.0.0.1:PORT/sparql> { } VALUES ?b { "\\u0022" } }',
+    # a lone carriage return ends a comment for Oxigraph but not for rdflib
+    "SELECT * WHERE { BIND(1 AS ?z) #x\rSERVICE <http://127.0.0.1:PORT/sparql> { ?d ?e ?f }\n }",
 ]
-SMUGGLED_IDS = ["dot-before-SERVICE", "escaped-hash-in-prefixed-name", "escaped-quote-in-prefixed-name"]
-SMUGGLED_REASON = ("check_read_only strips strings/IRIs/comments with a regex that is not SPARQL's lexer: a "
-                   "SERVICE right after '.', or after a prefixed name with a \\# or \\' escape, is not seen, "
-                   "and Oxigraph then connects to the SERVICE address")
+SMUGGLED_IDS = ["dot-before-SERVICE", "escaped-hash-in-prefixed-name", "escaped-quote-in-prefixed-name",
+                "unicode-escaped-quote", "lone-carriage-return"]
+UNCHECKABLE = "the query engine reads this query but the query guard cannot ("
+SMUGGLED_REFUSAL = [(403, SERVICE), (403, UNCHECKABLE), (403, SERVICE), (400, "the escape \\u0022 is not accepted"),
+                    (400, "a carriage return not followed by a line feed is not accepted")]
 
 
-@pytest.mark.xfail(strict=True, reason=SMUGGLED_REASON)
-@pytest.mark.parametrize("template", SMUGGLED_SERVICE, ids=SMUGGLED_IDS)
-def test_endpoint_refuses_a_smuggled_service_without_any_connection(endpoint, template):
+@pytest.mark.parametrize("template,refusal", list(zip(SMUGGLED_SERVICE, SMUGGLED_REFUSAL)), ids=SMUGGLED_IDS)
+def test_endpoint_refuses_a_smuggled_service_without_any_connection(endpoint, template, refusal):
     listener = Listener()
     try:
         status, _, body = get(endpoint, template.replace("PORT", str(listener.port)))
     finally:
         listener.close()
-    assert (status, body.decode(), listener.connections) == (403, SERVICE + "\n", 0)
+    expected_status, message = refusal
+    prefix = "" if expected_status == 403 else "Bad query: "
+    assert (status, listener.connections) == (expected_status, 0), body
+    assert body.decode().startswith(prefix + message)
 
 
-@pytest.mark.xfail(strict=True, reason=SMUGGLED_REASON)
-@pytest.mark.parametrize("template", SMUGGLED_SERVICE, ids=SMUGGLED_IDS)
-def test_cli_refuses_a_smuggled_service_without_any_connection(template):
+@pytest.mark.parametrize("template,refusal", list(zip(SMUGGLED_SERVICE, SMUGGLED_REFUSAL)), ids=SMUGGLED_IDS)
+def test_cli_refuses_a_smuggled_service_without_any_connection(template, refusal):
     listener = Listener()
     try:
         result = mskg_query("-e", template.replace("PORT", str(listener.port)))
     finally:
         listener.close()
-    assert (result.exit_code, result.stderr, listener.connections) == (2, f"mskg query: {SERVICE}\n", 0)
+    assert (result.exit_code, listener.connections) == (2, 0)
+    assert result.stderr.startswith(f"mskg query: {refusal[1]}")
+
+
+@pytest.mark.parametrize("template", SMUGGLED_SERVICE, ids=SMUGGLED_IDS)
+def test_each_smuggled_service_does_connect_without_the_guard(template):
+    """The cases above are real: Oxigraph itself, unguarded, connects (or the test proves nothing)."""
+    import pyoxigraph as ox
+
+    listener = Listener()
+    try:
+        try:
+            result = ox.Store().query(template.replace("PORT", str(listener.port)),
+                                      prefixes={"id": "https://w3id.org/mskg/id/"})
+            list(result) if not isinstance(result, ox.QueryBoolean) else None
+        except (OSError, RuntimeError):  # the listener closes at once: Oxigraph's HTTP client fails
+            pass
+        deadline = time.monotonic() + 5
+        while listener.connections == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        listener.close()
+    assert listener.connections >= 1
 
 
 # ====================================================================== 2. the endpoint's row cap

@@ -4,13 +4,18 @@ Protocol: GET ``?query=``, POST ``application/x-www-form-urlencoded`` (``query=`
 ``application/sparql-query``; results negotiated by Accept (SPARQL JSON/XML, CSV, TSV; Turtle,
 N-Triples, JSON-LD for graphs); a service description on GET without a query.
 
-Safety, decided before anything is evaluated: SPARQL Update (the ``update`` parameter, an
-``application/sparql-update`` body, or update keywords) → 403; LOAD, SERVICE, FROM / FROM NAMED and the
-``default-graph-uri`` / ``named-graph-uri`` parameters → 403 or 400, so the server never makes an
-outbound connection or reads a local file on a query's behalf. Each query runs in a worker process with
+Safety, decided before anything is evaluated: SPARQL Update (the ``update`` parameter or an
+``application/sparql-update`` body) → 403 here; the ``default-graph-uri`` / ``named-graph-uri`` parameters
+→ 400 here; then, in the worker process right before Oxigraph, the query guard
+(:func:`mskg.queries.guard.check_query`) decides on the *parsed* query: an update, LOAD, SERVICE or
+FROM / FROM NAMED anywhere → 403, a custom function call → 400, so the server never makes an outbound
+connection or reads a local file on a query's behalf. The guard's parse (pure Python, tens of ms) runs in
+the worker, off the event loop and under the query's time limit. Each query runs in a worker process with
 a time limit, a row limit and a memory limit (see :mod:`mskg.queries.endpoint.workers`); an overrun gets an error
 status, never a 200 with a truncated body. CORS is off unless origins are allowed explicitly, and
-credentials are never allowed.
+credentials are never allowed. A request whose ``Host`` is not in the allow-list gets 421 (DNS
+rebinding), and every response, errors included, carries ``X-Content-Type-Options: nosniff`` and a
+Content-Security-Policy.
 """
 from __future__ import annotations
 
@@ -20,13 +25,13 @@ from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from ..run import ForbiddenQuery, check_read_only
 from ..triage.records import DISCLAIMER
 from .workers import Answer, WorkerPool
 
@@ -36,6 +41,9 @@ SPARQL_UPDATE = "application/sparql-update"
 #: Pages may load nothing from anywhere but this server (hospital networks are often closed).
 CSP = ("default-src 'self'; style-src 'self'; img-src 'self' data:; script-src 'self'; connect-src 'self'; "
        "frame-ancestors 'none'")
+#: Everything else (results, errors, the service description) is data: nothing in it may run or load.
+DATA_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 
 
 @dataclass
@@ -48,6 +56,8 @@ class ServerConfig:
     memory_mb: int = 2048
     max_body: int = 1_000_000
     cors_origins: list[str] = field(default_factory=list)
+    #: Host names (without port) the server answers for; "*" for any. :func:`serve` adds the bound address.
+    allowed_hosts: list[str] = field(default_factory=lambda: list(LOCAL_HOSTS))
 
 
 def _text(status: int, message: str) -> Response:
@@ -77,7 +87,7 @@ SERVICE_DESCRIPTION = """@prefix sd: <http://www.w3.org/ns/sparql-service-descri
 
 
 def create_app(ntriples: bytes, triples: int, config: ServerConfig | None = None,
-               site: dict[str, tuple[str, bytes]] | None = None) -> Starlette:
+               site: dict[str, tuple[str, bytes]] | None = None) -> HostAndHeaders:
     """The ASGI application over one graph (given as N-Triples, loaded by each worker), with the
     educators' pages (``site``, from :func:`mskg.queries.site.pages.build_site`) when given."""
     config = config or ServerConfig()
@@ -139,10 +149,7 @@ def create_app(ntriples: bytes, triples: int, config: ServerConfig | None = None
         text = query[0]
         if not text.strip():
             return _text(400, "The query is empty")
-        try:
-            check_read_only(text)
-        except ForbiddenQuery as exc:
-            return _text(403, str(exc))
+        # The query guard runs in the worker, right before the engine (see mskg.queries.guard).
         answer = await run_in_threadpool(state["pool"].run, text, request.headers.get("accept"))
         return _answer(answer)
 
@@ -165,7 +172,58 @@ def create_app(ntriples: bytes, triples: int, config: ServerConfig | None = None
                                      allow_methods=["GET", "POST"], allow_headers=["Content-Type", "Accept"]))
     routes = [Route("/sparql", sparql, methods=["GET", "POST"], name="sparql"), Route("/", home, methods=["GET"]),
               Route("/{path:path}", page, methods=["GET"])]
-    return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+    return HostAndHeaders(Starlette(routes=routes, middleware=middleware, lifespan=lifespan),
+                          config.allowed_hosts)
+
+
+def host_name(host: str | None) -> str | None:
+    """The name part of a Host header (no port, no IPv6 brackets, lower case), or None when malformed."""
+    if not host:
+        return None
+    host = host.strip().lower()
+    if host.startswith("["):
+        end = host.find("]")
+        rest = host[end + 1:] if end > 0 else ""
+        if end < 0 or (rest and not (rest.startswith(":") and rest[1:].isdigit())):
+            return None
+        return host[1:end]
+    if host.count(":") > 1:  # a bare IPv6 address (as in the allow-list)
+        return host
+    name, colon, port = host.rpartition(":")
+    if colon and port.isdigit():
+        host = name
+    elif colon:
+        return None
+    return host.rstrip(".") or None
+
+
+class HostAndHeaders:
+    """Outermost ASGI layer: refuse a Host not in the allow-list (421, the Host not echoed), and give every
+    response — errors, /sparql, pages — ``X-Content-Type-Options: nosniff`` and a Content-Security-Policy
+    (pages keep their own, the rest gets :data:`DATA_CSP`)."""
+
+    def __init__(self, app, allowed_hosts: list[str]):
+        self.app = app
+        self.any_host = "*" in allowed_hosts
+        self.allowed = {name for name in (host_name(h) for h in allowed_hosts if h != "*") if name}
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers["X-Content-Type-Options"] = "nosniff"
+                if "content-security-policy" not in headers:
+                    headers["Content-Security-Policy"] = DATA_CSP
+            await send(message)
+
+        if not self.any_host and host_name(Headers(scope=scope).get("host")) not in self.allowed:
+            response = PlainTextResponse("Misdirected request: this server does not answer for that Host "
+                                         "(see mskg serve --allowed-host)\n", status_code=421)
+            return await response(scope, receive, send_with_headers)
+        return await self.app(scope, receive, send_with_headers)
 
 
 async def _read_body(request: Request, limit: int) -> bytes | Response:
@@ -188,6 +246,9 @@ def serve(host: str = "127.0.0.1", port: int = 8000, config: ServerConfig | None
 
     from ..site.pages import build_site
 
+    config = config or ServerConfig()
+    if host not in config.allowed_hosts:
+        config.allowed_hosts = [*config.allowed_hosts, host]
     graph = load_graph()
     app = create_app(to_ntriples(graph).encode("utf-8"), len(graph), config, build_site(graph))
     uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import queue
+import signal
 import threading
 import time
 from dataclasses import dataclass
@@ -87,6 +88,7 @@ def _worker_main(conn, ntriples: bytes, max_rows: int, memory_mb: int) -> None:
     """Load the store, then answer (query, accept) messages until the pipe closes."""
     _limit_memory(memory_mb)
     from ..engine import OxigraphEngine, QueryError, QueryResult, from_ox
+    from ..guard import ForbiddenQuery, QueryRefused, check_query, oxigraph_probe
     from ..results import FormatError, serialize
     from ..results import GRAPH_FORMATS, SELECT_FORMATS
 
@@ -100,6 +102,9 @@ def _worker_main(conn, ntriples: bytes, max_rows: int, memory_mb: int) -> None:
             return
         text, accept = message
         try:
+            # The guard, in this process, right before the engine: nothing reaches Oxigraph's evaluation
+            # unchecked. Its probe may crash Oxigraph's parser: this process is the one that would go.
+            check_query(text, probe=oxigraph_probe)
             raw = engine.raw(text)
             if isinstance(raw, ox.QueryBoolean):
                 result = QueryResult("ask", boolean=bool(raw))
@@ -130,7 +135,9 @@ def _worker_main(conn, ntriples: bytes, max_rows: int, memory_mb: int) -> None:
                 continue
             content_type = (GRAPH_FORMATS if result.kind == "graph" else SELECT_FORMATS)[fmt]
             conn.send(("ok", content_type, serialize(result, fmt)))
-        except QueryError as exc:
+        except ForbiddenQuery as exc:
+            conn.send(("error", 403, str(exc)))
+        except (QueryError, QueryRefused) as exc:
             conn.send(("error", 400, f"Bad query: {exc}"))
         except OverflowError:
             conn.send(("error", 413, f"The result is larger than this endpoint's limit of {max_rows} rows; "
@@ -140,7 +147,8 @@ def _worker_main(conn, ntriples: bytes, max_rows: int, memory_mb: int) -> None:
         except MemoryError:
             conn.send(("error", 503, "The query needed more memory than this endpoint allows"))
         except Exception as exc:  # never let one query take the worker down silently
-            conn.send(("error", 500, f"Query failed: {type(exc).__name__}: {exc}"))
+            # The engine's message is not echoed: it could carry what a remote server or a file said.
+            conn.send(("error", 500, f"Query failed: {type(exc).__name__}"))
 
 
 def _json_from_ox(ox, solutions, variables: list[str], max_rows: int) -> bytes:
@@ -230,7 +238,11 @@ class WorkerPool:
             return _error(503, f"The query ran longer than this endpoint's limit of {self.timeout:g} s and was stopped")
         except (EOFError, OSError, BrokenPipeError):
             worker.kill()
+            crashed = worker.process.exitcode == -signal.SIGSEGV
             self._replace()
+            if crashed:  # a stack overflow in Oxigraph's parser: the query's doing, not the server's state
+                return _error(400, "Bad query: the query engine's parser crashed on it (it is probably nested "
+                                   "too deeply); its worker was restarted")
             return _error(503, "The query stopped its worker (probably the memory limit); it was restarted")
 
     def _replace(self) -> None:

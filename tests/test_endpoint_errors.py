@@ -1,0 +1,219 @@
+"""Right errors (issue 13, item 4): deep nesting never crashes the server or the CLI, a custom function is a
+400, numeric options are validated, the Host header is checked against an allow-list, every response
+carries nosniff and a Content-Security-Policy, and no remote body or file is echoed in an error."""
+from __future__ import annotations
+
+import http.server
+import subprocess
+import sys
+import threading
+
+import pytest
+from click.testing import CliRunner
+from rdflib import Graph
+
+from mskg.cli.main import cli
+from mskg.queries.engine import QueryError
+from mskg.queries.endpoint.server import DATA_CSP
+from mskg.queries.run import load_remote, run_remote
+
+from .test_server import Server
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+#: Texts that crash (SIGSEGV) or stall Oxigraph's parser when it sees them unguarded (measured).
+DEEP = {
+    "groups": "SELECT * WHERE " + "{" * 20_000 + "}" * 20_000,
+    "brackets": "SELECT (" + "(" * 20_000 + "1" + ")" * 20_000 + " AS ?x) {}",
+    "negations": "SELECT (" + "!" * 20_000 + "true AS ?x) {}",
+    "blank-nodes": "SELECT * { ?s ?p " + "[ <urn:p> " * 3000 + "1" + " ]" * 3000 + " }",
+    "optionals": "SELECT * WHERE { " + "OPTIONAL { " * 20_000 + "}" * 20_000 + " }",
+}
+
+
+@pytest.fixture(scope="module")
+def server():
+    s = Server("--timeout", "10", "--workers", "1")
+    yield s
+    s.stop()
+
+
+def lower(headers: dict) -> dict:
+    return {k.lower(): v for k, v in headers.items()}
+
+
+# ---------------------------------------------------------------------- deep nesting
+
+@pytest.mark.parametrize("name", sorted(DEEP))
+def test_the_cli_refuses_a_deeply_nested_query_with_a_message_and_exit_2(tmp_path, name):
+    path = tmp_path / "deep.rq"
+    path.write_text(DEEP[name], encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "mskg.cli", "query", str(path)], capture_output=True, timeout=300)
+    stderr = done.stderr.decode()
+    assert done.returncode == 2, (done.returncode, stderr[-500:])
+    assert stderr.startswith("mskg query: ") and "Traceback" not in stderr
+    assert "nested too deeply" in stderr
+    assert done.stdout == b""
+
+
+@pytest.mark.parametrize("name", sorted(DEEP))
+def test_the_endpoint_answers_400_to_a_deeply_nested_query_and_goes_on(server, name):
+    status, _, body = server.request("POST", body=DEEP[name].encode(),
+                                     headers={"Content-Type": "application/sparql-query"})
+    assert status == 400, body[:300]
+    assert body.startswith(b"Bad query: ") and b"nested too deeply" in body
+    assert server.request(params={"query": "ASK {}"})[0] == 200
+
+
+# ---------------------------------------------------------------------- custom functions
+
+@pytest.mark.parametrize("query,function", [
+    ("SELECT * WHERE { BIND(<urn:f>(1) AS ?x) }", "<urn:f>"),
+    ("SELECT * WHERE { ?s ?p ?o FILTER(<http://example.org/fn#len>(?o) > 3) } LIMIT 1", "<http://example.org/fn#len>"),
+    ("SELECT (<urn:agg>(?o) AS ?n) WHERE { ?s ?p ?o }", "<urn:agg>"),
+    ("SELECT * WHERE { BIND(1 AS ?z) OPTIONAL { BIND(xsd:date(\"2020-01-01\") AS ?d) } }",
+     "<http://www.w3.org/2001/XMLSchema#date>"),
+])
+def test_a_custom_function_call_is_a_400_not_a_500(server, query, function):
+    status, _, body = server.request(params={"query": query})
+    assert status == 400
+    assert body.decode().startswith(f"Bad query: the function {function} is not accepted")
+    result = CliRunner().invoke(cli, ["query", "-e", query])
+    assert result.exit_code == 2 and result.stderr.startswith(f"mskg query: the function {function} is not accepted")
+
+
+def test_the_xsd_casts_sparql_defines_are_accepted(server):
+    query = ('SELECT ?b ?d ?f ?m ?i ?t ?s WHERE { BIND(xsd:boolean("true") AS ?b) BIND(xsd:double("1") AS ?d) '
+             'BIND(xsd:float("1") AS ?f) BIND(xsd:decimal("1.5") AS ?m) BIND(xsd:integer("2") AS ?i) '
+             'BIND(xsd:dateTime("2020-01-01T00:00:00Z") AS ?t) BIND(xsd:string(1) AS ?s) }')
+    status, _, body = server.request(params={"query": query}, headers={"Accept": "text/csv"})
+    assert status == 200, body
+    header, row = body.decode().splitlines()
+    assert header == "b,d,f,m,i,t,s" and len(row.split(",")) == 7 and "" not in row.split(",")
+
+
+# ---------------------------------------------------------------------- numeric options
+
+@pytest.mark.parametrize("option,value", [
+    ("--timeout", "nan"), ("--timeout", "inf"), ("--timeout", "-inf"), ("--timeout", "-1"), ("--timeout", "0"),
+    ("--timeout", "ten"), ("--timeout", "1e9"), ("--max-results", "0"), ("--max-results", "-5"),
+    ("--workers", "0"), ("--workers", "nan"), ("--memory-limit", "-1"), ("--memory-limit", "0"),
+    ("--port", "-1"), ("--port", "70000"),
+])
+def test_serve_refuses_a_bad_number_as_a_usage_error(option, value):
+    result = CliRunner().invoke(cli, ["serve", option, value])
+    assert result.exit_code == 2
+    assert f"Invalid value for '{option}'" in result.output
+    assert "Traceback" not in result.output
+
+
+# ---------------------------------------------------------------------- the Host allow-list
+
+def test_a_host_not_allowed_gets_421_and_is_never_echoed(server):
+    for host in ("evil.example", "evil.example:80", f"attacker.test:{server.port}", "127.0.0.2", "[::2]:80", "a:b:c"):
+        status, headers, body = server.request(headers={"Host": host})
+        assert status == 421, host
+        assert host.encode() not in body and b"evil" not in body
+        assert lower(headers)["x-content-type-options"] == "nosniff"
+    for host in (f"127.0.0.1:{server.port}", f"localhost:{server.port}", "LOCALHOST", f"[::1]:{server.port}"):
+        status, _, body = server.request(headers={"Host": host})
+        assert status == 200, host
+        assert f"<http://{host.lower()}/sparql>".encode() in body or f"<http://{host}/sparql>".encode() in body
+
+
+def test_allowed_host_adds_names_and_the_description_uses_only_those():
+    s = Server("--workers", "1", "--allowed-host", "ward.example")
+    try:
+        status, _, body = s.request(headers={"Host": f"ward.example:{s.port}"})
+        assert status == 200
+        description = Graph().parse(data=body.decode(), format="turtle")
+        assert {str(x) for x in description.subjects()} >= {f"http://ward.example:{s.port}/sparql"}
+        assert s.request(headers={"Host": "other.example"})[0] == 421
+        assert s.request(params={"query": "ASK {}"})[0] == 200  # the bound address stays allowed
+    finally:
+        s.stop()
+
+
+# ---------------------------------------------------------------------- nosniff and CSP everywhere
+
+def test_every_response_carries_nosniff_and_a_content_security_policy(server):
+    base = server.url.replace("/sparql", "")
+    requests = [
+        ("GET", None, None, {}, 200, "/sparql"),                                        # service description
+        ("GET", {"query": "ASK {}"}, None, {}, 200, "/sparql"),
+        ("GET", {"query": "SELECT * WHERE {"}, None, {}, 400, "/sparql"),
+        ("GET", {"query": "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> {} }"}, None, {}, 403, "/sparql"),
+        ("GET", {"query": "ASK {}"}, None, {"Accept": "image/png"}, 406, "/sparql"),
+        ("PUT", None, None, {}, 405, "/sparql"),
+        ("POST", None, b"x", {"Content-Type": "text/plain"}, 415, "/sparql"),
+        ("GET", None, None, {"Host": "evil.example"}, 421, "/sparql"),
+        ("GET", None, None, {}, 404, "/no-such-page"),
+    ]
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    for method, params, body, headers, expected, path in requests:
+        url = base + path + ("?" + urllib.parse.urlencode(params) if params else "")
+        request = urllib.request.Request(url, data=body, method=method, headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                status, got = response.status, lower(dict(response.headers))
+        except urllib.error.HTTPError as exc:
+            status, got = exc.code, lower(dict(exc.headers))
+            exc.close()
+        assert status == expected, (method, path, params)
+        assert got["x-content-type-options"] == "nosniff", (method, path, status)
+        assert got["content-security-policy"] == DATA_CSP, (method, path, status)
+    with urllib.request.urlopen(base + "/index.html", timeout=30) as response:  # pages keep their own policy
+        assert response.headers["Content-Security-Policy"].startswith("default-src 'self'")
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+# ---------------------------------------------------------------------- nothing echoed
+
+class _Answer(http.server.BaseHTTPRequestHandler):
+    def _reply(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        self.rfile.read(length)
+        body = b"SECRET-REMOTE-BODY root:x:0:0"
+        self.send_response(500)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_POST = do_PUT = _reply
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def failing_store():
+    httpd = http.server.HTTPServer(("127.0.0.1", 0), _Answer)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_a_remote_error_body_is_not_echoed(failing_store):
+    with pytest.raises(QueryError) as error:
+        run_remote("ASK {}", failing_store + "query", timeout=10)
+    assert str(error.value) == "the endpoint answered 500 Internal Server Error"
+    with pytest.raises(QueryError) as error:
+        load_remote(Graph(), failing_store + "store", timeout=10)
+    assert "SECRET" not in str(error.value) and "root:" not in str(error.value)
+    result = CliRunner().invoke(cli, ["query", "-e", "ASK {}", "--endpoint", failing_store + "query"])
+    assert result.exit_code == 2 and "SECRET" not in result.output
+
+
+@pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://127.0.0.1/x", "/etc/passwd", "http://"])
+def test_load_and_query_refuse_anything_but_http(url):
+    result = CliRunner().invoke(cli, ["load", "--endpoint", url])
+    assert result.exit_code == 1
+    assert "must be an http:// or https:// URL" in result.stderr and "root:" not in result.output
+    result = CliRunner().invoke(cli, ["query", "-e", "ASK {}", "--endpoint", url])
+    assert result.exit_code == 2
+    assert "must be an http:// or https:// URL" in result.stderr and "root:" not in result.output
