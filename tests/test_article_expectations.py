@@ -324,11 +324,15 @@ RULES: dict[str, Rule] = {
           "foot-drop"}],
         "or rapidly worsening neurological symptoms", trend={"RapidlyWorsening"}, interpreted={"type", "requiresTrend"}),
     # ISSUE 12: the FAQ's "Stop training for ... rapidly worsening pain", read at the severe-pain tier
+    # INTERPRETATION (hasCriterion): "rapidly worsening pain" is any back or leg pain, however worded (a
+    # spasm, pain into the buttock, pain during activity, a slipped disc) - cold review, issue 12.
     "rf-rapidly-worsening-pain": Rule(
-        "RedFlag", "urgent-same-day", [BACK_PAIN | SCIATICA_PAIN],
+        "RedFlag", "urgent-same-day",
+        [BACK_PAIN | SCIATICA_PAIN | {"pain-into-buttock-or-upper-thigh", "back-muscle-spasm",
+                                      "discomfort-during-activity", "prolapsed-lumbar-disc"}],
         "Stop training for bladder or bowel changes, numbness around the bottom or genitals, severe worsening "
         "weakness or numbness in both legs, fever with feeling unwell, significant trauma, or rapidly worsening pain.",
-        trend={"RapidlyWorsening"}, interpreted={"setsUrgency"}),
+        trend={"RapidlyWorsening"}, interpreted={"setsUrgency", "hasCriterion"}),
     # "Scan now when there is clinical concern for serious pathology or a major/progressive neurological deficit
     # (for example, a clear and worsening foot drop, rapidly deteriorating leg strength, or evolving widespread
     # numbness), or when the red-flag pattern described earlier is present."  INTERPRETATIONS: no tier
@@ -397,13 +401,15 @@ RULES: dict[str, Rule] = {
     # "Pain" here is the back pain the section is about, with or without leg pain, and pain spreading into the
     # buttock or upper thigh is part of that strain ("Pain may spread into the buttock or upper thigh").
     "esc-back-not-improving": Rule(
-        "EscalationRule", "routine-review", [BACK_PAIN | SCIATICA_PAIN | {"pain-into-buttock-or-upper-thigh"}],
+        "EscalationRule", "routine-review",
+        [BACK_PAIN | SCIATICA_PAIN | {"pain-into-buttock-or-upper-thigh", "prolapsed-lumbar-disc"}],
         "if pain is not improving at all after roughly 4\u20136 weeks of appropriate conservative care",
         min_days=28, trend=NOT_IMPROVING, threshold=(4, 6, "week"), interpreted={"minDurationDays", "setsUrgency"}),
     # "Consider MRI at around 6 weeks when symptoms show little or no improvement" (back and leg pain).
     # INTERPRETATION (requiresTrend): little or no improvement = unchanged or worsening; (setsUrgency).
     "esc-consider-mri": Rule(
-        "EscalationRule", "routine-review", [BACK_PAIN | SCIATICA_PAIN | {"pain-into-buttock-or-upper-thigh"}],
+        "EscalationRule", "routine-review",
+        [BACK_PAIN | SCIATICA_PAIN | {"pain-into-buttock-or-upper-thigh", "prolapsed-lumbar-disc"}],
         "Consider MRI at around 6 weeks when symptoms show little or no improvement", min_days=42,
         trend=NOT_IMPROVING, threshold=(6, None, "week"), interpreted={"requiresTrend", "setsUrgency"}),
     # the 24-hour check: scaling back is self-management
@@ -454,9 +460,12 @@ RULES: dict[str, Rule] = {
         "SelfCareRule", "self-care",
         [BACK_PAIN | {"pain-into-buttock-or-upper-thigh", "back-muscle-spasm", "discomfort-during-activity"}],
         "Often yes, if it looks like uncomplicated mechanical low back pain."),
+    # "Sciatica points towards nerve-root irritation or compression (for example, from a 'slipped disc')":
+    # INTERPRETATION (hasCriterion): someone reporting a slipped disc gets the sciatica-like advice.
     "care-sciatica": Rule(
-        "SelfCareRule", "self-care", [SCIATICA_PAIN | {"pain-worse-with-cough-or-sneeze"}],
-        "Even when the pattern fits sciatica, the outlook is commonly still favourable."),
+        "SelfCareRule", "self-care", [SCIATICA_PAIN | {"pain-worse-with-cough-or-sneeze", "prolapsed-lumbar-disc"}],
+        "Even when the pattern fits sciatica, the outlook is commonly still favourable.",
+        interpreted={"hasCriterion"}),
     # "limit sprints, repeated cutting, and hard landings for a week if impact flares symptoms": the advice
     # carries its condition (issue 12 item 7)
     "care-impact-flares": Rule(
@@ -725,6 +734,18 @@ VIGNETTES: dict[str, Vignette | object] = {
     # ISSUE 12: regions — a significant trauma or weight loss with an elbow problem is read at the elbow
     "tennis elbow after a car crash": V(["tennis elbow", "car crash"], "urgent-same-day", "stop",
                                         {"rf-elbow-significant-trauma"}),
+    # FAQ: "Stop training for ... rapidly worsening pain": whatever words the back pain is given in
+    "back spasm getting rapidly worse": V(["back spasm"], "urgent-same-day", "stop", {"rf-rapidly-worsening-pain"},
+                                          trend="rapidly-worsening"),
+    "buttock pain getting rapidly worse": V(["buttock pain"], "urgent-same-day", "stop",
+                                            {"rf-rapidly-worsening-pain"}, trend="rapidly-worsening"),
+    "slipped disc getting rapidly worse": V(["slipped disc"], "urgent-same-day", "stop",
+                                            {"rf-rapidly-worsening-pain"}, trend="rapidly-worsening"),
+    # "Sciatica points towards nerve-root irritation or compression (for example, from a 'slipped disc')"
+    "slipped disc, a few days": V(["slipped disc"], "self-care", "modify", set(), duration="4d"),
+    "slipped disc 7 weeks, no better": V(["slipped disc"], "routine-review", "modify",
+                                         {"esc-back-not-improving", "esc-consider-mri"}, duration="7w",
+                                         trend="unchanged"),
     "tennis elbow and unexplained weight loss": V(["tennis elbow", "unexplained weight loss"], "prompt-review", "stop",
                                                   {"rf-elbow-weight-loss-or-cancer"}),
     # ISSUE 12: regions — the back flag no longer fires on an elbow presentation; its elbow counterpart does

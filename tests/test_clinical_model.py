@@ -188,7 +188,8 @@ def test_the_no_scan_advice_is_never_beside_an_elbow_injury_or_alarm(findings, e
     data = _triage(*[a for f in findings for a in ("-f", f)], "--engine", engine)
     ids = {r["id"] for r in data["recommendations"]}
     assert "elbow-no-immediate-scan" not in ids
-    assert ids & {"elbow-injury-review", "prompt-elbow-evaluation"}
+    # where to seek care is shown instead (NHS 111 sets aside the less urgent elbow reviews)
+    assert ids & {"elbow-injury-review", "prompt-elbow-evaluation", "nhs-111-or-urgent-same-day-care"}
     overload = _triage(*[a for f in findings[:1] for a in ("-f", f)], "--engine", engine)
     assert "elbow-no-immediate-scan" in {r["id"] for r in overload["recommendations"] if r["kind"] == "now"}
 
@@ -244,3 +245,22 @@ def test_losing_full_elbow_movement_reads_as_the_alarm_feature(wording):
     data = _triage("-f", wording)
     assert [f["id"] for f in data["findings"]] == ["unable-to-move-elbow"]
     assert data["urgency"]["id"] == "urgent-same-day" and data["training"] == "stop"
+
+
+@pytest.mark.parametrize("engine_name", ["compiled", "sparql"])
+@pytest.mark.parametrize("findings, duration, trend, now", [
+    # one place to seek care: the most urgent (999 over NHS 111 over a prompt review)
+    (["cauda equina syndrome"], None, None, ["call-999-or-ae", "scan-now", "stop-training"]),
+    (["sciatica", "numbness in both legs"], None, None, ["call-999-or-ae", "scan-now", "stop-training"]),
+    (["broken elbow"], None, None, ["nhs-111-or-urgent-same-day-care", "stop-training"]),
+    # an elbow with weight loss goes to elbow evaluation, never to 'a GP or a spine specialist'
+    (["tennis elbow", "unexplained weight loss"], None, None, ["prompt-elbow-evaluation", "stop-training"]),
+    # a scan now makes the 6-week MRI moot
+    (["low back pain", "history of cancer"], "7 weeks", "unchanged",
+     ["prompt-clinical-review", "scan-now", "stop-training", "clinical-assessment-back"]),
+])
+def test_one_place_to_seek_care_and_no_contradictory_imaging(engine_name, findings, duration, trend, now):
+    g = load_graph()
+    engine = CompiledTriageEngine(load_compiled()) if engine_name == "compiled" else engine_for(g)
+    result = engine.triage(make_presentation(g, findings, duration=duration, trend=trend), explain=False)
+    assert [r.id for r in result.recommendations if r.kind == "now"] == now

@@ -71,7 +71,10 @@ EMERGENCY = {"call-999-or-ae", "stop-training"}
 SAME_DAY = {"nhs-111-or-urgent-same-day-care", "stop-training"}
 BACK_RF_999 = EMERGENCY | {"scan-now"}            # a back red flag at 999 / A&E
 BACK_RF_111 = SAME_DAY | {"scan-now"}             # a back red flag at NHS 111 / same day
-ELBOW_ALARM = {"prompt-elbow-evaluation", "stop-training", "nhs-111-or-urgent-same-day-care"}
+# An elbow alarm feature at urgent same-day: NHS 111 or same-day care, which sets aside the less urgent
+# "prompt medical evaluation" and "clinical review after an injury" (one place to seek care).
+ELBOW_ALARM = {"stop-training", "nhs-111-or-urgent-same-day-care"}
+ELBOW_REVIEWS = {"prompt-elbow-evaluation", "elbow-injury-review"}
 NOT_FOR_ELBOW = {"scan-now", "consider-mri", "call-999-or-ae"}  # an elbow "rarely needs an immediate scan"
 BACK_SAFETY_NET = {"consider-mri", "clinical-assessment-back"}
 SPINE_HEDGED = {"spine-injection-or-biologic", "spine-surgery"}
@@ -290,7 +293,8 @@ VIGNETTES = [
     V("Saddle numbness and a fever with back pain: the more urgent wins",
       ["saddle-anaesthesia", "fever", "low-back-pain"], "emergency", "stop",
       fires=["rf-saddle-anaesthesia", "rf-fever-unwell"],
-      now=BACK_RF_999 | {"nhs-111-or-urgent-same-day-care"}, never=KEEP_TRAINING | BACK_SAFETY_NET,
+      # one place to seek care: 999 sets aside NHS 111
+      now=BACK_RF_999, never=KEEP_TRAINING | BACK_SAFETY_NET | {"nhs-111-or-urgent-same-day-care"},
       article=[A_999, A_111], covers=[1, 5]),
 
     # ================================================================ neurological trends (6)
@@ -341,7 +345,7 @@ VIGNETTES = [
     V("Sciatica getting rapidly worse over a week",
       ["sciatica"], "urgent-same-day", "stop", duration="7d", trend="rapidly-worsening",
       fires=["rf-rapidly-worsening-pain", "esc-leg-symptoms-prompt-review", "esc-sciatica-worsening"],
-      not_fires={"rf-rapidly-worsening-neuro"}, now=BACK_RF_111 | {"prompt-clinical-review", "gp-review-sciatica"},
+      not_fires={"rf-rapidly-worsening-neuro"}, now=BACK_RF_111 | {"gp-review-sciatica"},
       article=[A_FAQ_STOP, A_SCIATICA_GP, A_PROMPT], covers=[6]),
     V("Low back pain for 5 weeks, improving",
       ["low-back-pain"], "self-care", "modify", duration="5w", trend="improving",
@@ -381,7 +385,7 @@ VIGNETTES = [
       ["metastatic-spinal-disease"], "urgent-same-day", "stop",
       fires=["rf-weight-loss-or-cancer", "rf-severe-worsening-pain"],
       not_fires={"rf-elbow-weight-loss-or-cancer"} | CES_FLAGS,
-      now={"stop-training", "scan-now", "prompt-clinical-review", "nhs-111-or-urgent-same-day-care"},
+      now={"stop-training", "scan-now", "nhs-111-or-urgent-same-day-care"},
       never=KEEP_TRAINING | BACK_SAFETY_NET,
       article=[A_METASTATIC, A_GROUP, A_RF_PATTERN], covers=[2, 5]),
     # CHALLENGE (spec reading): an unspecified "serious spinal pathology" meets only the flags concerned with it,
@@ -404,7 +408,7 @@ VIGNETTES = [
       ["elbow-fracture"], "urgent-same-day", "stop",
       fires=["rf-elbow-deformity", "rf-elbow-swelling", "rf-elbow-cannot-move", "esc-elbow-injury"],
       not_fires=BACK_RED_FLAGS | {"rf-elbow-systemic-illness"},
-      now=ELBOW_ALARM | {"elbow-injury-review"},
+      now=ELBOW_ALARM,
       never=NOT_FOR_ELBOW | ELBOW_SELF_CARE | {"elbow-clinical-review-week"},
       article=[A_ELBOW_CONCERN, A_ELBOW_PROMPT, A_ELBOW_NO_SCAN], covers=[2, 4]),
     # CHALLENGE (clinical): a dislocated or visibly deformed elbow after an impact is an A&E case (reduction,
@@ -556,7 +560,7 @@ VIGNETTES = [
     V("Deformed elbow after a fall onto it",
       ["elbow-deformity", "elbow-injury"], "urgent-same-day", "stop",
       fires=["rf-elbow-deformity", "esc-elbow-injury"], not_fires=BACK_RED_FLAGS,
-      now=ELBOW_ALARM | {"elbow-injury-review"}, never=NOT_FOR_ELBOW | {"elbow-clinical-review-week"},
+      now=ELBOW_ALARM, never=NOT_FOR_ELBOW | {"elbow-clinical-review-week"},
       article=[A_DEFORMITY, A_ELBOW_PROMPT, A_FAQ_ELBOW, A_ELBOW_NO_SCAN], covers=[1, 4]),
     V("Markedly swollen elbow",
       ["elbow-swelling"], "prompt-review", "stop",
@@ -572,7 +576,7 @@ VIGNETTES = [
     V("Cannot bend or straighten the elbow after landing on it",
       ["unable-to-move-elbow", "elbow-injury"], "urgent-same-day", "stop",
       fires=["rf-elbow-cannot-move", "esc-elbow-injury"], not_fires=BACK_RED_FLAGS,
-      now=ELBOW_ALARM | {"elbow-injury-review"}, never=NOT_FOR_ELBOW | {"elbow-clinical-review-week"},
+      now=ELBOW_ALARM, never=NOT_FOR_ELBOW | {"elbow-clinical-review-week"},
       article=[A_CANNOT_MOVE, A_ELBOW_PROMPT], covers=[4]),
     V("Fever with a hot swollen elbow",
       ["fever", "hot-swollen-elbow"], "urgent-same-day", "stop",

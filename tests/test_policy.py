@@ -296,7 +296,8 @@ def test_the_screen_leaves_out_what_a_narrower_report_answers(engine):
 
 @pytest.mark.parametrize("findings, expected", [
     # where to go first (NHS 111 before a prompt evaluation), then what else to do
-    (["hot swollen elbow"], ["nhs-111-or-urgent-same-day-care", "prompt-elbow-evaluation", "stop-training"]),
+    (["hot swollen elbow"], ["nhs-111-or-urgent-same-day-care", "stop-training"]),  # one place to seek care
+    (["swollen elbow"], ["prompt-elbow-evaluation", "stop-training"]),
     (["fever", "low back pain"], ["nhs-111-or-urgent-same-day-care", "scan-now", "stop-training"]),
     (["saddle numbness"], ["call-999-or-ae", "scan-now", "stop-training"]),
 ])

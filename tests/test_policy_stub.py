@@ -307,3 +307,13 @@ def test_with_only_systemic_findings_a_regional_action_is_left_out_unless_it_is_
     with_back = Regional(results, actions, care={"spine-review"})
     with_back.present = frozenset({"back-and-leg"})
     assert [r.id for r in answer(with_back).recommendations] == ["call-111", "spine-review", "spinal-scan", "stop"]
+
+
+def test_a_safety_net_set_aside_by_an_action_recommended_now_is_gone_without_error():
+    class Superseding(StubPolicy):
+        def superseded_by(self, action):
+            return frozenset({act("call-999")}) if action == act("call-111") else frozenset()
+
+    results = [rule("emergency", "RedFlag", "emergency"), rule("same-day", "EscalationRule", "same-day", False)]
+    policy = Superseding(results, {"emergency": ["call-999"], "same-day": ["call-111"]})
+    assert recs(answer(policy)) == [("call-999", "now", "emergency", ("emergency",))]

@@ -67,7 +67,7 @@ VIGNETTES = [
       {"esc-leg-symptoms-prompt-review"}, {"prompt-clinical-review"}, safety_net={"nhs-111-or-urgent-same-day-care"},
       trend="worsening"),
     V("pins and needles getting rapidly worse", ["pins and needles"], "urgent-same-day", "stop",
-      {"rf-rapidly-worsening-neuro", "esc-leg-symptoms-prompt-review"}, SAME_DAY | {"prompt-clinical-review"},
+      {"rf-rapidly-worsening-neuro", "esc-leg-symptoms-prompt-review"}, SAME_DAY,  # NHS 111 sets the review aside
       trend="rapidly-worsening"),
     V("foot drop", ["foot drop"], "urgent-same-day", "stop", {"rf-progressive-neuro-deficit"},
       SAME_DAY | {"scan-now"}),
@@ -76,16 +76,15 @@ VIGNETTES = [
     # --- elbow alarm features: prompt review, training stops
     # issue 12: elbow features concerning for fracture, dislocation or infection: urgent same-day (curator's reading)
     V("deformed elbow after a fall", ["visible deformity around the elbow", "elbow injury"], "urgent-same-day", "stop",
-      {"rf-elbow-deformity", "esc-elbow-injury"}, {"prompt-elbow-evaluation", "stop-training",
-                                                  "nhs-111-or-urgent-same-day-care"}),
+      {"rf-elbow-deformity", "esc-elbow-injury"}, SAME_DAY),  # one place to seek care: NHS 111 / same day
     V("swollen elbow", ["swollen elbow"], "prompt-review", "stop", {"rf-elbow-swelling"},
       {"prompt-elbow-evaluation"}),
     V("cannot straighten elbow", ["cannot bend or straighten the elbow"], "urgent-same-day", "stop",
-      {"rf-elbow-cannot-move"}, {"prompt-elbow-evaluation"}),
+      {"rf-elbow-cannot-move"}, SAME_DAY),
     # issue 12: regions; the back's fever flag gives way to its elbow counterpart
     V("fever with a hot swollen elbow", ["fever", "hot swollen elbow"], "urgent-same-day", "stop",
       {"rf-elbow-fever-unwell", "rf-elbow-swelling", "rf-elbow-hot-swelling", "rf-elbow-systemic-illness"},
-      {"nhs-111-or-urgent-same-day-care", "prompt-elbow-evaluation", "stop-training"}),
+      SAME_DAY),
     # --- the prompt-review tier
     V("leg-dominant pain", ["leg-dominant pain"], "prompt-review", "modify", {"esc-leg-symptoms-prompt-review"},
       {"prompt-clinical-review", "sciatica-limit-heavy-spinal-loading", "sciatica-gentle-movement"}),
@@ -142,7 +141,7 @@ VIGNETTES = [
     V("elbow 48 hours", ["tennis elbow"], "self-care", "modify", set(), duration="48h", trend="unchanged"),
     # --- combinations
     V("saddle numbness and fever", ["saddle numbness", "fever"], "emergency", "stop",
-      {"rf-saddle-anaesthesia", "rf-fever-unwell"}, EMERGENCY | {"nhs-111-or-urgent-same-day-care"}),
+      {"rf-saddle-anaesthesia", "rf-fever-unwell"}, EMERGENCY),  # 999 sets NHS 111 aside
     V("tennis elbow affecting sleep", ["tennis elbow", "pain keeps me awake"], "routine-review", "modify",
       {"esc-elbow-functional-threshold"}, {"elbow-clinical-assessment"}),
     V("sciatica stopping normal activities", ["sciatica", "pain stopping normal activities"], "prompt-review",
@@ -161,7 +160,7 @@ VIGNETTES = [
     V("back pain getting rapidly worse", ["low back pain"], "urgent-same-day", "stop", {"rf-rapidly-worsening-pain"},
       SAME_DAY | {"scan-now"}, trend="rapidly-worsening"),
     V("tennis elbow and weight loss", ["tennis elbow", "unexplained weight loss"], "prompt-review", "stop",
-      {"rf-elbow-weight-loss-or-cancer"}, {"prompt-clinical-review", "stop-training"}),
+      {"rf-elbow-weight-loss-or-cancer"}, {"prompt-elbow-evaluation", "stop-training"}),  # not a spine specialist
     # --- sciatica versus strain
     V("strain: back-dominant pain", ["pain mainly in the back"], "self-care", "modify", set(), BACK_SELF_CARE),
     V("sciatica: pain below the knee", ["pain radiating below the knee"], "prompt-review", "modify",

@@ -157,8 +157,8 @@ class TriagePolicy:
         for rec in by_action.values():
             rec.rules = tuple(sorted(rec.rules, key=lambda r: (rank[r], r)))
         for action, waiting in pending.items():
-            rec = by_action[action]
-            if rec.kind == "safety-net":
+            rec = by_action.get(action)  # None: set aside by an action recommended now
+            if rec is not None and rec.kind == "safety-net":
                 waiting.sort(key=lambda r: (-r.urgency.rank, r.id))
                 rec.urgency = waiting[0].urgency
                 rec.rules = tuple(r.id for r in waiting)
