@@ -32,8 +32,21 @@ def _presentation_options(func):
     return func
 
 
+#: Said whenever no answer is given (bad input, or --strict with something not understood): what was
+#: recognised may be an emergency, and the person must not be left without the 999 line.
+NO_ANSWER = "mskg: no answer was given. If you think it is an emergency, call 999 or go to A&E now."
+
+
 def _bad_input(exc: Exception) -> None:
-    """Report bad input on stderr and exit 2 (nothing is printed on stdout)."""
+    """Report bad input on stderr, with the 999 line, and exit 2 (nothing is printed on stdout)."""
+    try:
+        _report_bad_input(exc)
+    finally:
+        click.echo(NO_ANSWER, err=True)
+    raise SystemExit(2)
+
+
+def _report_bad_input(exc: Exception) -> None:
     from ..kg.resolve import ResolutionError
     from ..queries.triage.records import UnresolvedInputs
 
@@ -45,8 +58,7 @@ def _bad_input(exc: Exception) -> None:
                 lines.append("  closest matches: " + "; ".join(f"{label} ({i})" for i, label in item.candidates))
         lines.append("mskg: " + str(exc).split(": ", 1)[0])
         click.echo("\n".join(lines), err=True)
-        raise SystemExit(2)
-    if isinstance(exc, ResolutionError):
+    elif isinstance(exc, ResolutionError):
         lines = [f"mskg: {exc.reason}: {exc.text!r}"]
         if exc.candidates:
             lines.append("closest matches:")
@@ -56,7 +68,6 @@ def _bad_input(exc: Exception) -> None:
         click.echo("\n".join(lines), err=True)
     else:
         click.echo(f"mskg: {exc}", err=True)
-    raise SystemExit(2)
 
 
 def _presentation(source, findings, absent, duration, trend, strict):

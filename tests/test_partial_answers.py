@@ -58,7 +58,18 @@ def test_strict_is_all_or_nothing():
 def test_nothing_understood_exits_2_with_nothing_on_stdout():
     result = triage("-f", "xyzzy plugh", "-f", "frobnicate")
     assert result.exit_code == 2 and result.stdout == ""
-    assert result.stderr.splitlines()[-1] == "mskg: no finding was understood, so there is nothing to triage"
+    assert result.stderr.splitlines()[-2:] == [
+        "mskg: no finding was understood, so there is nothing to triage",
+        "mskg: no answer was given. If you think it is an emergency, call 999 or go to A&E now."]
+
+
+def test_strict_keeps_the_999_line_when_it_gives_no_answer():
+    """--strict is all-or-nothing on stdout, but a recognised emergency must not leave the person without
+    the 999 line (cold review, issue 12)."""
+    result = triage("-f", "saddle numbness", "-f", "gronkle", "--strict")
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.splitlines()[-1] == (
+        "mskg: no answer was given. If you think it is an emergency, call 999 or go to A&E now.")
 
 
 def test_an_unknown_absent_finding_is_listed_and_screened_again():
