@@ -162,13 +162,19 @@ def _you_reported(r) -> str:
     return f"{r.concept.label} (“{r.input}”)"
 
 
+#: The recommendation types that change training (their classes' labels in the ontology).
+TRAINING_TYPES = {"training modification", "activity to avoid or limit"}
+
+
 def triage_text(result: TriageResult) -> str:
     """``mskg triage`` for people."""
     p = result.presentation
     out = unresolved_text(p)
+    modifications = any(r.kind == "now" and r.type in TRAINING_TYPES for r in result.recommendations)
     out += [f"URGENCY: {result.urgency.label.upper()} — {result.urgency.definition}",
            "TRAINING: " + ("STOP training now." if result.training == "stop"
-                           else "keep moving, with the modifications below.")]
+                           else "keep moving, with the modifications below." if modifications
+                           else "the article gives no training change for what you reported.")]
     out.append("")
     out.append("You reported: " + "; ".join(_you_reported(r) for r in p.findings))
     if p.absent:

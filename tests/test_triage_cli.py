@@ -156,3 +156,16 @@ def test_search_lists_matches_with_types():
     assert {"tennis-elbow", "elbow-fracture", "elbow"} <= {d["id"] for d in data}
     none = CliRunner().invoke(cli, ["search", "qqqq"])
     assert none.exit_code == 1 and "no concept matches 'qqqq'" in none.stderr
+
+
+def test_the_training_line_never_points_at_modifications_that_are_not_there():
+    """'keep moving, with the modifications below' only when some are listed (cold review: an elbow injury
+    alone and a slipped disc read it over an empty list)."""
+    from click.testing import CliRunner
+
+    from mskg.cli.main import cli
+
+    injury = CliRunner().invoke(cli, ["triage", "-f", "elbow injury", "--no-explain"])
+    assert "TRAINING: the article gives no training change for what you reported." in injury.stdout
+    back = CliRunner().invoke(cli, ["triage", "-f", "low back pain", "--no-explain"])
+    assert "TRAINING: keep moving, with the modifications below." in back.stdout
