@@ -198,7 +198,9 @@ def triage_text(result: TriageResult) -> str:
             because = ", ".join(_label(result, t) for t in rule.minimal_triggers)
             out.append(f"      because you reported: {because}")
             first = result.explanations[rule.id][0]
-            quote = next((s for s in first.sources if s in first.path[1].excerpts), first.sources[-1])
+            # the rule's own sentence (the path may pass through a broader finding before the rule)
+            own = next((step.excerpts for step in first.path if step.id == rule.id), ())
+            quote = next((s for s in first.sources if s in own), first.sources[-1])
             out.append(_wrap(f"“{quote.quote}”", "      "))
             out.append(f"        — {quote.section}, characters {quote.start}–{quote.end}")
             out += _curator_lines(result.interpretations.get(rule.id, ()), "      ")

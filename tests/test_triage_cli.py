@@ -169,3 +169,17 @@ def test_the_training_line_never_points_at_modifications_that_are_not_there():
     assert "TRAINING: the article gives no training change for what you reported." in injury.stdout
     back = CliRunner().invoke(cli, ["triage", "-f", "low back pain", "--no-explain"])
     assert "TRAINING: keep moving, with the modifications below." in back.stdout
+
+
+def test_each_fired_flag_quotes_its_own_sentence_even_through_a_broader_finding():
+    """Lost bladder sensation reaches 'New bladder or bowel control problems' through the broader bladder or
+    bowel change; the flag's quote is still its own bullet, not the 'Scan now when …' sentence (cold review)."""
+    from click.testing import CliRunner
+
+    from mskg.cli.main import cli
+
+    out = CliRunner().invoke(cli, ["triage", "-f", "loss of bladder sensation"]).stdout
+    block = out[out.index("● New bladder or bowel control problems"):]
+    block = block[:block.index("●", 1)]
+    assert "“New bladder or bowel control problems (for example, new leakage" in block
+    assert "characters 3278–3488" in block and "Scan now when" not in block
