@@ -24,7 +24,7 @@ def _resolve_any(graph, text: str):
             iri, _ = resolve_target(graph, text)
             return iri
         except ResolutionError:
-            _bad_input(ResolutionError(text, "unknown concept", concept_error.candidates))
+            _bad_input(ResolutionError(text, "unknown concept", concept_error.candidates), triage=False)
 
 
 def _card_text(card) -> str:

@@ -37,12 +37,14 @@ def _presentation_options(func):
 NO_ANSWER = "mskg: no answer was given. If you think it is an emergency, call 999 or go to A&E now."
 
 
-def _bad_input(exc: Exception) -> None:
-    """Report bad input on stderr, with the 999 line, and exit 2 (nothing is printed on stdout)."""
+def _bad_input(exc: Exception, triage: bool = True) -> None:
+    """Report bad input on stderr and exit 2 (nothing is printed on stdout); for triage and explain,
+    with the 999 line."""
     try:
         _report_bad_input(exc)
     finally:
-        click.echo(NO_ANSWER, err=True)
+        if triage:
+            click.echo(NO_ANSWER, err=True)
     raise SystemExit(2)
 
 

@@ -157,6 +157,15 @@ class ResolutionError(ValueError):
         super().__init__(f"{reason}: {text!r}. Closest matches: {listing}")
 
 
+def _similarity(a: str, b: str, **_: object) -> float:
+    """How alike two wordings look, 0-100: rapidfuzz's weighted ratio (good at a word inside a longer
+    wording) averaged with the plain ratio of the whole strings, so that a shared fragment ("rf-", "numb")
+    does not rank a different wording level with the intended one."""
+    from rapidfuzz import fuzz
+
+    return (fuzz.WRatio(a, b) + fuzz.ratio(a, b)) / 2
+
+
 class Resolver:
     """An index of the graph's clinical concepts by every wording a person may use.
 
@@ -395,7 +404,7 @@ class Resolver:
 
     def closest(self, text: str, roots: Iterable[str] | None = None, limit: int = 5) -> list[Match]:
         """Concepts whose wordings look most like ``text`` (spelling, shared words), best first."""
-        from rapidfuzz import fuzz, process
+        from rapidfuzz import process
 
         key = normalise(text)
         if not key:
@@ -404,7 +413,7 @@ class Resolver:
         choices = [k for k, entries in self._keys.items()
                    if any(allowed is None or c.root in allowed for c, _, _ in entries)]
         scored: dict[str, tuple[float, Match]] = {}
-        for choice, score, _ in process.extract(key, choices, scorer=fuzz.WRatio, limit=40, score_cutoff=70):
+        for choice, score, _ in process.extract(key, choices, scorer=_similarity, limit=40, score_cutoff=55):
             for concept, wording, how in self._keys[choice]:
                 if allowed is not None and concept.root not in allowed:
                     continue

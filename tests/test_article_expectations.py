@@ -418,6 +418,11 @@ RULES: dict[str, Rule] = {
         "pain that rapidly escalates while training, causes a protective \u201cgrabbing\u201d spasm, or lingers "
         "strongly into the next day often means the session was too much"),
     # FAQ: "Swelling, deformity, injury, fever, or inability to move the elbow normally need prompt review."
+    # "The same practical decision rules used for back pain apply at the elbow" + the FAQ's "Stop training for
+    # ... rapidly worsening pain". INTERPRETATION (the whole rule): read like the back's, urgent same-day.
+    "rf-elbow-rapidly-worsening-pain": Rule(
+        "RedFlag", "urgent-same-day", [ANY_ELBOW_PAIN],
+        "The same practical decision rules used for back pain apply at the elbow", trend={"RapidlyWorsening"}),
     "esc-elbow-injury": Rule(
         "EscalationRule", "prompt-review", [{"elbow-injury"}],
         "Swelling, deformity, injury, fever, or inability to move the elbow normally need prompt review."),
@@ -746,6 +751,8 @@ VIGNETTES: dict[str, Vignette | object] = {
     "slipped disc 7 weeks, no better": V(["slipped disc"], "routine-review", "modify",
                                          {"esc-back-not-improving", "esc-consider-mri"}, duration="7w",
                                          trend="unchanged"),
+    "tennis elbow getting rapidly worse": V(["tennis elbow"], "urgent-same-day", "stop",
+                                            {"rf-elbow-rapidly-worsening-pain"}, trend="rapidly-worsening"),
     "tennis elbow and unexplained weight loss": V(["tennis elbow", "unexplained weight loss"], "prompt-review", "stop",
                                                   {"rf-elbow-weight-loss-or-cancer"}),
     # ISSUE 12: regions — the back flag no longer fires on an elbow presentation; its elbow counterpart does

@@ -340,22 +340,26 @@ VIGNETTES = [
     V("Low back pain for 5 weeks, getting rapidly worse",
       ["low-back-pain"], "urgent-same-day", "stop", duration="5w", trend="rapidly-worsening",
       fires=["rf-rapidly-worsening-pain", "esc-back-not-improving"], not_fires={"rf-severe-worsening-pain"},
-      now=BACK_RF_111 | {"clinical-assessment-back"}, never=SPINE_HEDGED | {"consider-mri"},
+      # NHS 111 sets the 4-6-week assessment aside: one place to seek care
+      now=BACK_RF_111, never=SPINE_HEDGED | {"consider-mri", "clinical-assessment-back"},
       article=[A_FAQ_STOP, A_4_6_WEEKS], covers=[6, 7]),
     V("Sciatica getting rapidly worse over a week",
       ["sciatica"], "urgent-same-day", "stop", duration="7d", trend="rapidly-worsening",
       fires=["rf-rapidly-worsening-pain", "esc-leg-symptoms-prompt-review", "esc-sciatica-worsening"],
-      not_fires={"rf-rapidly-worsening-neuro"}, now=BACK_RF_111 | {"gp-review-sciatica"},
+      not_fires={"rf-rapidly-worsening-neuro"}, now=BACK_RF_111, never={"gp-review-sciatica"},
       article=[A_FAQ_STOP, A_SCIATICA_GP, A_PROMPT], covers=[6]),
     V("Low back pain for 5 weeks, improving",
       ["low-back-pain"], "self-care", "modify", duration="5w", trend="improving",
       not_fires={"esc-back-not-improving", "esc-consider-mri"}, now=BACK_SELF_CARE,
       safety_net={"clinical-assessment-back"}, never=SPINE_HEDGED | {"scan-now"},
       article=[A_4_6_WEEKS, A_STAY_ACTIVE], covers=[6, 7]),
+    # cold review: "The same practical decision rules used for back pain apply at the elbow", and the FAQ
+    # stops training for rapidly worsening pain: read like the back's flag (curator's reading)
     V("Tennis elbow for 10 days, getting rapidly worse",
-      ["tennis-elbow"], "routine-review", "modify", duration="10d", trend="rapidly-worsening",
-      fires=["esc-elbow-not-improving-week"], not_fires={"esc-elbow-persisting-2-weeks"},
-      now={"elbow-clinical-review-week"}, safety_net={"gp-review-elbow"}, never=NOT_FOR_ELBOW,
+      ["tennis-elbow"], "urgent-same-day", "stop", duration="10d", trend="rapidly-worsening",
+      fires=["rf-elbow-rapidly-worsening-pain", "esc-elbow-not-improving-week"],
+      not_fires={"esc-elbow-persisting-2-weeks", "rf-rapidly-worsening-pain"},
+      now=SAME_DAY, never=NOT_FOR_ELBOW | {"elbow-clinical-review-week"},
       article=[A_NOT_BETTER_WEEK, A_ELBOW_GP_2_WEEKS, A_ELBOW_NO_SCAN], covers=[4, 6]),
 
     # ================================================================ named conditions (2)

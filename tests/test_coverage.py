@@ -44,6 +44,8 @@ RED_FLAG_URGENCY = {
     "rf-elbow-fever-unwell": "urgent-same-day",
     "rf-elbow-significant-trauma": "urgent-same-day",
     "rf-elbow-weight-loss-or-cancer": "prompt-review",
+    # cold review: "the same practical decision rules used for back pain apply at the elbow"
+    "rf-elbow-rapidly-worsening-pain": "urgent-same-day",
 }
 
 

@@ -159,6 +159,8 @@ VIGNETTES = [
       {"rf-significant-trauma"}, SAME_DAY | {"scan-now"}),
     V("back pain getting rapidly worse", ["low back pain"], "urgent-same-day", "stop", {"rf-rapidly-worsening-pain"},
       SAME_DAY | {"scan-now"}, trend="rapidly-worsening"),
+    V("tennis elbow getting rapidly worse", ["tennis elbow"], "urgent-same-day", "stop",
+      {"rf-elbow-rapidly-worsening-pain"}, SAME_DAY, trend="rapidly-worsening"),
     V("tennis elbow and weight loss", ["tennis elbow", "unexplained weight loss"], "prompt-review", "stop",
       {"rf-elbow-weight-loss-or-cancer"}, {"prompt-elbow-evaluation", "stop-training"}),  # not a spine specialist
     # --- sciatica versus strain
