@@ -8,7 +8,7 @@ Anything else is refused with the forms that are accepted — never guessed.
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from ...ontology.namespaces import MSKG
 
@@ -102,20 +102,18 @@ def parse_duration(text: str) -> Decimal:
         return Decimal(14)
     total = Decimal(0)
     rest = cleaned
-    parts = 0
+    read_one = False
     while rest:
         match = _PART.match(rest)
         if not match:
             break
         number, unit = match.group(1), match.group(2)
-        try:
-            value = Decimal(_NUMBER_WORDS[number]) if number in _NUMBER_WORDS else Decimal(number)
-        except InvalidOperation:
-            break
+        # the regex admits only digits (with one decimal point) or a number word: Decimal always reads it
+        value = Decimal(_NUMBER_WORDS[number]) if number in _NUMBER_WORDS else Decimal(number)
         total += value * _DAYS_PER_UNIT[unit]
         rest = rest[match.end():]
-        parts += 1
-    if rest or not parts:
+        read_one = True
+    if rest or not read_one:
         raise PresentationError(f"invalid duration {text!r}: give a number and a unit, e.g. {ACCEPTED_DURATIONS}")
     if total > MAX_DAYS:
         raise PresentationError(f"invalid duration {text!r}: more than 100 years is not plausible; give e.g. "
