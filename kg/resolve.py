@@ -419,13 +419,14 @@ class Resolver:
         Concepts ``text`` names exactly come first, shown by the wording that matched; the others follow by
         label, each shown by a wording containing the phrase: a label rather than a synonym, a synonym
         rather than a code, a code rather than an id (of equals, the first in alphabetical order). Hidden
-        labels match but are never shown.
+        labels match but are never shown: a concept named exactly by one is shown by its label.
         """
         key = normalise(text)
         if not key:
             return []
         found: dict[str, Match] = {}
-        exact = self.lookup(text)
+        exact = [Match(m.concept, m.concept.label, "label") if m.matched in m.concept.hidden else m
+                 for m in self.lookup(text)]
         for match in exact:
             found[match.concept.id] = match
         preference = ("label", "synonym", "code", "id")
