@@ -107,8 +107,8 @@ def test_a_spelling_variant_of_several_words_is_read_as_one():
 @pytest.mark.parametrize("word", [
     "numbness",   # a word of a concept's wordings
     "sciatika",   # a word of a hidden label (a misspelling kept on purpose: one edit from 'sciatica')
-    "unable",     # a word the lexicon rewrites ("unable to" -> "cannot")
-    "really",     # a filler word
+    "unable",     # a word the lexicon rewrites ("unable to" -> "cannot"), of no wording
+    "pretty",     # a filler word (of no wording)
     "thigh",      # a body site the article covers
     "fingers",    # a body site it does not
     "never",      # a negation
@@ -124,7 +124,7 @@ def test_a_word_the_reader_knows_is_never_corrected(resolver, word):
 @pytest.mark.parametrize("typed, expected", [
     ("numbnes", "numbness"),   # a word of a concept's wordings
     ("unabel", "unable"),      # a word the lexicon rewrites
-    ("reallly", "really"),     # a filler word
+    ("prety", "pretty"),       # a filler word
     ("thihg", "thigh"),        # a covered body site
     ("fingres", "fingers"),    # a body site the article does not cover (so it can be refused as such)
     ("nevr", "never"),         # a negation (so it can be refused as such)
