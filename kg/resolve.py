@@ -11,7 +11,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib.resources import files
 
 from rdflib import OWL, RDFS, SKOS, Graph, URIRef
@@ -55,7 +55,7 @@ class Lexicon:
     context: frozenset[str]
 
 
-@lru_cache(maxsize=1)
+@cache
 def load_lexicon() -> Lexicon:
     """Read kg/lexicon.yaml (packaged data)."""
     import yaml
@@ -217,8 +217,8 @@ class Resolver:
             | set(lexicon.lemmas)
         self._known = (self._vocabulary | hidden_words | rewritten | lexicon.fillers | lexicon.covered_sites
                        | lexicon.uncovered_sites | lexicon.negations | lexicon.others | _TIME_WORDS)
-        self._targets = sorted(w for w in self._vocabulary | lexicon.fillers | rewritten | lexicon.covered_sites
-                               | lexicon.uncovered_sites | lexicon.negations if len(w) >= 3)
+        self._targets = sorted(self._vocabulary | lexicon.fillers | rewritten | lexicon.covered_sites
+                               | lexicon.uncovered_sites | lexicon.negations)
         self._targets_by_initial: dict[str, list[str]] = {}
         for word in self._targets:
             self._targets_by_initial.setdefault(word[0], []).append(word)
@@ -290,10 +290,10 @@ class Resolver:
         if not normalise(text):
             raise ResolutionError(text, "empty input", [])
         matches = self.lookup(text, roots)
-        if len(matches) == 1:
-            return matches[0]
         if len(matches) > 1:
             raise ResolutionError(text, "ambiguous input matches several concepts equally", matches)
+        if matches:
+            return matches[0]
         other_kind = self.lookup(text, None)
         if other_kind and roots is not None:
             kinds = ", ".join(sorted({m.concept.type for m in other_kind}))
@@ -315,14 +315,14 @@ class Resolver:
                     raise ResolutionError(text, "names several findings: give each as its own finding",
                                           [Match(c, w, h) for c, w, h in several])
                 contained = bool(found)
-            if len(found) == 1:
+            if len(found) > 1:
+                raise ResolutionError(text, "ambiguous input matches several concepts equally",
+                                      [Match(c, w, h) for c, w, h in found])
+            if found:
                 concept, wording, how = found[0]
                 if corrected is not None:
                     return Match(concept, wording, "spelling", " ".join(corrected))
                 return Match(concept, wording, how, wording if contained else None)
-            if len(found) > 1:
-                raise ResolutionError(text, "ambiguous input matches several concepts equally",
-                                      [Match(c, w, h) for c, w, h in found])
         raise self._unresolved(text, words, bag, roots)
 
     def _contained(self, bag: frozenset[str], allowed: set[str] | None
@@ -375,7 +375,8 @@ class Resolver:
         return self.resolve_match(text, roots).concept
 
     def _unresolved(self, text: str, words: list[str], bag: frozenset[str], roots) -> ResolutionError:
-        """Why ``text`` names no concept, in plain words, with the closest concepts."""
+        """Why ``text`` names no concept, in plain words, with the closest concepts (or, when it is part of
+        several findings' wordings, up to eight of those findings, by label)."""
         lexicon = self.lexicon
         closest = self.closest(text, roots)
         uncovered = [w for w in words if w in lexicon.uncovered_sites]
@@ -413,32 +414,39 @@ class Resolver:
         choices = [k for k, entries in self._keys.items()
                    if any(allowed is None or c.root in allowed for c, _, _ in entries)]
         scored: dict[str, tuple[float, Match]] = {}
+        # the 40 closest wordings, best first: a concept keeps its best-scoring wording
         for choice, score, _ in process.extract(key, choices, scorer=_similarity, limit=40, score_cutoff=55):
             for concept, wording, how in self._keys[choice]:
-                if allowed is not None and concept.root not in allowed:
-                    continue
-                if concept.id not in scored or scored[concept.id][0] < score:
-                    scored[concept.id] = (score, Match(concept, wording, how))
+                if allowed is None or concept.root in allowed:
+                    scored.setdefault(concept.id, (score, Match(concept, wording, how)))
         ranked = sorted(scored.values(), key=lambda item: (-item[0], item[1].concept.id))
         return [match for _, match in ranked[:limit]]
 
     def search(self, text: str, limit: int = 20) -> list[Match]:
-        """Concepts matching ``text`` as a phrase inside any wording, or failing that the closest ones."""
+        """Concepts matching ``text`` as a phrase inside any wording, or failing that the closest ones.
+
+        Concepts ``text`` names exactly come first, shown by the wording that matched; the others follow by
+        label, each shown by a wording containing the phrase: a label rather than a synonym, a synonym
+        rather than a code, a code rather than an id (of equals, the first in alphabetical order). Hidden
+        labels match but are never shown: a concept named exactly by one is shown by its label.
+        """
         key = normalise(text)
         if not key:
             return []
         found: dict[str, Match] = {}
-        exact = self.lookup(text)
+        exact = [Match(m.concept, m.concept.label, "label") if m.matched in m.concept.hidden else m
+                 for m in self.lookup(text)]
         for match in exact:
             found[match.concept.id] = match
-        preference = {"label": 0, "synonym": 1, "code": 2, "id": 3}
+        preference = ("label", "synonym", "code", "id")
         for candidate_key, entries in sorted(self._keys.items()):
             if re.search(rf"(^| ){re.escape(key)}( |$)", candidate_key):
                 for concept, wording, how in entries:
                     if wording in concept.hidden:
                         continue  # hidden labels match but are never shown
                     current = found.get(concept.id)
-                    if current is None or (current not in exact and preference[how] < preference[current.how]):
+                    if current is None or (current not in exact
+                                           and preference.index(how) < preference.index(current.how)):
                         found[concept.id] = Match(concept, wording, how)
         if not found:
             return self.closest(text, None, limit)
@@ -464,9 +472,8 @@ def concepts_from_graph(graph: Graph) -> list[Concept]:
         root = next((r for r in ancestors if r in roots), None)
         if root is None:
             continue
-        parent = next(p for p in graph.objects(iri, RDFS.subClassOf))
-        kind = parent if str(parent).startswith(str(MSKG)) else next(
-            (a for a in ancestors[1:] if str(a).startswith(str(MSKG))), root)
+        # its type: the nearest mskg: class above it (a finding under another finding has that one's type)
+        kind = next((a for a in ancestors if str(a).startswith(str(MSKG))), root)
         codes = tuple(sorted(str(o)[len(str(SCT)):] for p in (SKOS.exactMatch, SKOS.closeMatch, SKOS.broadMatch)
                              for o in graph.objects(iri, p) if str(o).startswith(str(SCT))))
         concepts.append(Concept(
