@@ -129,7 +129,9 @@ def _read_csv(stream: IO[str]) -> Iterator[tuple[int, dict[str, Any] | BadLine]]
         except StopIteration:
             return
         except csv.Error as exc:
-            yield reader.line_num, BadLine(reader.line_num, f"not valid CSV: {exc}")
+            # DictReader copies line_num only after a row parses: the raw reader's count is this line's
+            number = reader.reader.line_num
+            yield number, BadLine(number, f"not valid CSV: {exc}")
             continue
         text = "".join(v for v in row.values() if isinstance(v, str))
         if _NOT_UTF8.search(text):
