@@ -47,6 +47,16 @@ def test_the_last_line_without_a_newline_may_be_exactly_at_the_limit():
     assert [(n, r["findings"]) for n, r in got] == [(1, ["fever"]), (2, ["fever"])]
 
 
+def test_a_line_that_is_not_utf8_is_bad_and_the_next_line_is_still_read():
+    assert records(f'{{"findings": ["fever \udcff"]}}\n{GOOD}\n') == [(1, BadLine(1, "not valid UTF-8")),
+                                                                    (2, json.loads(GOOD))]
+
+
+def test_a_finding_reported_both_present_and_absent_is_a_bad_line(batch):
+    assert batch.run(4, {"findings": ["fever"], "absent": ["high temperature"]}) == BadLine(
+        4, "reported both present and absent: fever")
+
+
 def test_a_line_several_times_the_limit_is_skipped_whole_and_the_next_line_keeps_its_number():
     huge = _padded(250_000)
     got = records(f"{huge}\n{GOOD}\n{huge}")

@@ -5,11 +5,12 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from rdflib import URIRef
 
 from mskg.kg.load import load_compiled, load_graph
 from mskg.kg.resolve import ResolutionError
-from mskg.queries.triage.records import (Presentation, Reported, Unresolved, UnresolvedInputs, Urgency,
-                                         make_presentation, resolve_inputs)
+from mskg.queries.triage.records import (Presentation, Reported, RuleResult, TriageResult, Unresolved,
+                                         UnresolvedInputs, Urgency, make_presentation, resolve_inputs)
 
 
 @pytest.fixture(scope="module")
@@ -54,3 +55,9 @@ def test_records_are_immutable_values_with_safe_defaults(resolver):
             setattr(record, field, None)
     assert hash(Presentation((reported,))) == hash(Presentation((reported,)))
     assert Urgency("a", "b", 1, "c").without_safety_net is False  # a safety net unless the level says not
+    rule = RuleResult(URIRef("urn:r"), "r", "r", "RedFlag", Urgency("a", "b", 1, "c"), True, True, True, (), ())
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        rule.fires = False  # type: ignore[misc]
+    # A result claims "every region was read" only when an engine says so (its answer then says why).
+    result = TriageResult(Presentation((reported,)), Urgency("a", "b", 1, "c"), "modify", [rule], [], [])
+    assert (result.every_region, result.regions) == (False, ())
