@@ -46,10 +46,11 @@ def _json_term(term: Node) -> dict:
 
 def to_json(result: QueryResult) -> bytes:
     if result.kind == "ask":
-        return json.dumps({"head": {}, "boolean": result.boolean}).encode()
+        return json.dumps({"head": {}, "boolean": result.boolean}, separators=(",", ":")).encode()
     bindings = [{v: _json_term(t) for v, t in zip(result.variables, row) if t is not None} for row in result.rows]
+    # Compact, as the endpoint's direct writer (orjson) writes it: the same bytes from CLI and endpoint.
     return json.dumps({"head": {"vars": result.variables}, "results": {"bindings": bindings}},
-                      ensure_ascii=False).encode("utf-8")
+                      ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def to_xml(result: QueryResult) -> bytes:
@@ -79,7 +80,10 @@ def to_xml(result: QueryResult) -> bytes:
                     elif term.datatype:
                         attrs["datatype"] = str(term.datatype)
                     ET.SubElement(binding, f"{{{SPARQL_RESULTS_NS}}}literal", attrs).text = str(term)
-    return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="utf-8")
+    # ElementTree writes a carriage return raw, and XML parsers turn a raw CR (or CR LF) into LF (XML 1.0,
+    # 2.11): as a character reference it survives. The writer itself emits no CR, so every CR is data.
+    body = ET.tostring(root, encoding="utf-8").replace(b"\r", b"&#13;")
+    return b'<?xml version="1.0" encoding="utf-8"?>\n' + body
 
 
 def _csv_value(term: Node | None) -> str:
@@ -101,10 +105,22 @@ def to_csv(result: QueryResult) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
+_TSV_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"})
+
+
 def _tsv_value(term: Node | None) -> str:
+    """A term in Turtle's form, as SPARQL 1.1 TSV asks: literals single-quoted with ``\\"``, ``\\n``, ``\\r``
+    and ``\\t`` escapes (never Turtle's triple-quoted form, never a raw tab or line break)."""
     if term is None:
         return ""
-    return term.n3().replace("\t", "\\t").replace("\n", "\\n")
+    if not isinstance(term, Literal):
+        return term.n3()
+    quoted = '"' + str(term).translate(_TSV_ESCAPES) + '"'
+    if term.language:
+        return f"{quoted}@{term.language}"
+    if term.datatype:
+        return f"{quoted}^^<{term.datatype}>"
+    return quoted
 
 
 def to_tsv(result: QueryResult) -> bytes:

@@ -519,28 +519,32 @@ def test_tsv_cells(row_output, source):
     assert cells["none"] == ""
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the TSV writer uses rdflib's Literal.n3(), which writes a string containing a newline in the "
-    "triple-quoted form \"\"\"…\"\"\" with its inner quotes unescaped; SPARQL 1.1 TSV forbids the "
-    "triple-quoted forms (single-quoted literal with \\\" \\n \\t escapes required)"))
 @pytest.mark.parametrize("source", SOURCES)
 def test_tsv_text_cell_is_a_single_quoted_escaped_literal(row_output, source):
     _, row = tsv_cells(row_output(source, "tsv")[0])
     assert row[6] in ('"a, \\"q\\"\\n\\tz é"', '"a, \\"q\\"\\n\\tz \\u00E9"', '"a, \\"q\\"\\n\\tz \\u00e9"')
 
 
-@pytest.mark.parametrize("fmt", [
-    pytest.param("json", marks=pytest.mark.xfail(strict=True, reason=(
-        "results.py promises 'the same query gives the same bytes wherever it ran', but the endpoint "
-        "writes SELECT JSON with orjson (compact) and mskg query with json.dumps (', ' and ': ')"))),
-    "xml", "csv", "tsv"])
+@pytest.mark.parametrize("term, cell", [
+    (Literal("a\\b\r\nc"), '"a\\\\b\\r\\nc"'),
+    (Literal('say "hi"', lang="en"), '"say \\"hi\\""@en'),
+    (Literal("x\ty", datatype=URIRef("urn:dt")), '"x\\ty"^^<urn:dt>'),
+    (Literal("42", datatype=URIRef(f"{XSD_NS}integer")), f'"42"^^<{XSD_NS}integer>'),
+    (Literal(True), f'"true"^^<{XSD_NS}boolean>'),
+    (URIRef("urn:x"), "<urn:x>"),
+])
+def test_tsv_writes_each_term_in_its_single_quoted_turtle_form(term, cell):
+    from mskg.queries.engine import QueryResult
+    from mskg.queries.results import to_tsv
+
+    assert to_tsv(QueryResult("select", ["v"], [(term,)])).decode() == f"?v\n{cell}\n"
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml", "csv", "tsv"])
 def test_cli_and_endpoint_write_the_same_bytes(row_output, fmt):
     assert row_output("cli", fmt)[0] == row_output("endpoint", fmt)[0]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the XML writer (ElementTree) writes a carriage return raw; XML parsers normalise it to a line feed "
-    "(XML 1.0, 2.11), so the literal's value changes; it must be written as &#13;"))
 @pytest.mark.parametrize("source", SOURCES)
 def test_a_carriage_return_survives_the_xml_writer(request, source):
     query = 'SELECT ?text WHERE { VALUES ?text { "one\\r\\ntwo" } }'
