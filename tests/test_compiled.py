@@ -2,6 +2,9 @@
 included) and thousands of generated presentations. Plus the cache that serves them."""
 from __future__ import annotations
 
+import copy
+import dataclasses
+
 import orjson
 
 import pytest
@@ -10,7 +13,7 @@ from hypothesis import given, settings
 from mskg.cli.render import triage_dict
 from mskg.kg import cache as cache_module
 from mskg.kg.resolve import PRESENTATION_ROOTS
-from mskg.queries.triage.compiled import CompiledTriageEngine, compile_kb, kb_from_json, kb_to_json
+from mskg.queries.triage.compiled import CompiledKB, CompiledTriageEngine, compile_kb, kb_from_json, kb_to_json
 from mskg.queries.triage.records import Presentation, make_presentation
 from mskg.queries.triage.sparql import engine_for
 
@@ -86,7 +89,7 @@ def test_the_compiled_form_survives_json(kb, graph):
     nodes, edges and each node's successor and predecessor order, which path searches follow) and the
     resolver's index included."""
     again = kb_from_json(orjson.loads(orjson.dumps(kb_to_json(kb))))
-    for name in ("concepts", "ancestors", "rules", "by_trigger", "urgencies", "actions", "red_flag_findings",
+    for name in ("concepts", "ancestors", "rules", "by_trigger", "urgencies", "actions",
                  "labels", "regions", "notes", "screen", "trend_implies"):
         assert getattr(again, name) == getattr(kb, name), name
     before, after = kb.view, again.view
@@ -102,6 +105,19 @@ def test_the_compiled_form_survives_json(kb, graph):
     assert result.urgency.id == "emergency"
     assert result.explanations["rf-saddle-anaesthesia"][0].sources
     assert triage_dict(result) == triage_dict(CompiledTriageEngine(kb).triage(presentation))
+
+
+def test_a_compiled_form_with_a_wrong_explainer_view_or_resolver_is_refused(kb):
+    """Every field has the right type but one: the reader still refuses it (it would fail later, mid-answer)."""
+    from mskg.kg.codec import CodecError
+
+    names = [f.name for f in dataclasses.fields(CompiledKB)]
+    data = kb_to_json(kb)
+    for wrong, right in (("view", "resolver"), ("resolver", "view")):
+        bad = copy.deepcopy(data)
+        bad["$o"][1][names.index(wrong)] = bad["$o"][1][names.index(right)]
+        with pytest.raises(CodecError, match=r"wrong shape \(view, resolver or rules\)"):
+            kb_from_json(bad)
 
 
 def test_the_cache_is_written_once_and_keyed_on_the_package(tmp_path, monkeypatch):

@@ -73,7 +73,7 @@ def _everyday(resolver):
     return by_finding
 
 
-RED_FLAG_FINDINGS = [f for f, _, _ in load_compiled().red_flag_findings]
+RED_FLAG_FINDINGS = [f for f, *_ in load_compiled().screen]
 
 
 @pytest.mark.parametrize("finding", RED_FLAG_FINDINGS)

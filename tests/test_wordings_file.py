@@ -87,7 +87,7 @@ def test_unresolved_rows_say_why(rows):
 
 
 def test_every_red_flag_finding_has_enough_wordings(rows, compiled):
-    red_flag_ids = {entry[0] for entry in compiled.red_flag_findings}
+    red_flag_ids = {entry[0] for entry in compiled.screen}
     assert red_flag_ids, "the graph lists no red-flag findings"
     counts = collections.Counter(row["expected"] for row in rows)
     short = {fid: counts[fid] for fid in sorted(red_flag_ids) if counts[fid] < MIN_PER_RED_FLAG}

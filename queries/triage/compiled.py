@@ -24,7 +24,7 @@ from .records import SYSTEMIC, Presentation, RuleResult, Urgency
 from .timing import TREND_IDS, TREND_IRIS
 
 #: Bump when the compiled form changes shape, so old caches are not read.
-COMPILED_FORMAT = 5
+COMPILED_FORMAT = 6
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,6 @@ class CompiledKB:
     # action -> (type label, timeframe, training modification?, kind of care (policy.care_order), superseded by,
     # body region or None)
     actions: dict[URIRef, tuple[str, str | None, bool, int, frozenset[URIRef], str | None]]
-    red_flag_findings: list[tuple[str, str, int]]  # (id, label, most urgent rank), screen order, every region
     labels: dict[URIRef, str]
     regions: dict[str, str]  # finding or condition id -> body region id
     notes: dict[URIRef, tuple[tuple[str, str], ...]]  # rule or action -> the curator's readings (property, note)
@@ -114,22 +113,19 @@ def compile_kb(graph: Graph) -> CompiledKB:
     # conditions are not screened for, nor the ordinary complaints self-care covers (back pain, sciatica)
     ordinary = {t for rule in rules if rule.kind == "SelfCareRule" for _, triggers in rule.criteria for t in triggers}
     findings = {c.id for c in concepts if c.root == "ClinicalFinding"} - ordinary
-    screen: dict[str, int] = {}
-    by_region: dict[str, dict[str, int]] = {}
+    by_region: dict[str, dict[str, int]] = {}  # red-flag finding -> its flags' region -> most urgent rank
     for rule in rules:
         if rule.kind == "RedFlag":
             for _, triggers in rule.criteria:
                 for trigger in triggers & findings:
                     rank = urgencies[rule.urgency].rank
-                    screen[trigger] = max(screen.get(trigger, -1), rank)
                     ranks = by_region.setdefault(trigger, {})
                     ranks[rule.region] = max(ranks.get(rule.region, -1), rank)
     labels = {c.iri: c.label for c in concepts}
     labels.update({r.iri: r.label for r in rules})
     labels.update({a: sparql.label(a) for a in actions})
-    red_flag_findings = sorted(((f, labels[ID[f]], rank) for f, rank in screen.items()),
-                               key=lambda item: (-item[2], item[1], item[0]))
-    region_screen = [(f, label, regions[f], tuple(sorted(by_region[f].items()))) for f, label, _ in red_flag_findings]
+    # Every red-flag finding with its region and its flags' (region, rank); not_asked orders them per answer.
+    region_screen = [(f, labels[ID[f]], regions[f], tuple(sorted(by_region[f].items()))) for f in sorted(by_region)]
     from ...kg.resolve import Resolver
 
     trend_implies = {trend: frozenset(TREND_IDS[t] for t in graph.transitive_objects(iri, MSKG.impliesTrend))
@@ -138,14 +134,14 @@ def compile_kb(graph: Graph) -> CompiledKB:
 
     notes = {iri: read_interpretations(graph, iri) for iri in [*(r.iri for r in rules), *actions]}
     return CompiledKB(concepts, ancestors, rules, {k: tuple(sorted(set(v))) for k, v in by_trigger.items()},
-                      urgencies, actions, red_flag_findings, labels, regions, {k: v for k, v in notes.items() if v},
+                      urgencies, actions, labels, regions, {k: v for k, v in notes.items() if v},
                       region_screen, trend_implies,
                       GraphView(graph), Resolver(concepts))
 
 
 #: The type of each field of a CompiledKB read from the cache (anything else is rebuilt).
 _FIELD_TYPES = {"concepts": list, "ancestors": dict, "rules": list, "by_trigger": dict, "urgencies": dict,
-                "actions": dict, "red_flag_findings": list, "labels": dict, "regions": dict, "notes": dict,
+                "actions": dict, "labels": dict, "regions": dict, "notes": dict,
                 "screen": list, "trend_implies": dict}
 
 
