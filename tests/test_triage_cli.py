@@ -183,3 +183,21 @@ def test_each_fired_flag_quotes_its_own_sentence_even_through_a_broader_finding(
     block = block[:block.index("●", 1)]
     assert "“New bladder or bowel control problems (for example, new leakage" in block
     assert "characters 3278–3488" in block and "Scan now when" not in block
+
+
+@pytest.mark.parametrize("engine", ["compiled", "sparql"])
+def test_curator_readings_name_the_property_they_read_or_the_whole_fact(engine):
+    """The article's words and the curator's are told apart at the rule they affect: each reading says which
+    statement it is about, by the property's label ("has criterion"), or "the whole fact"."""
+    def readings(*findings):
+        args = ["triage", "--engine", engine, "--format", "json"] + [a for f in findings for a in ("-f", f)]
+        data = json.loads(CliRunner().invoke(cli, args).stdout)
+        return {flag["id"]: [(i["property"], i["note"][:30]) for i in flag["interpretations"]] for flag in data["flags"]}
+
+    assert readings("pins and needles")["esc-leg-symptoms-prompt-review"] == [
+        ("has criterion", "The tier names leg-dominant pa"),
+        ("has criterion", "'particularly if it is limitin"),
+        ("has criterion", "Someone who reports nerve-root")]
+    assert readings("tennis elbow", "fever")["rf-elbow-fever-unwell"] == [
+        ("the whole fact", "The article sends fever or fee"),
+        ("has criterion", "Someone who reports elbow infe")]

@@ -120,7 +120,7 @@ def compile_kb(graph: Graph) -> CompiledKB:
                 for trigger in triggers & findings:
                     rank = urgencies[rule.urgency].rank
                     ranks = by_region.setdefault(trigger, {})
-                    ranks[rule.region] = max(ranks.get(rule.region, -1), rank)
+                    ranks[rule.region] = max(ranks.get(rule.region, rank), rank)
     labels = {c.iri: c.label for c in concepts}
     labels.update({r.iri: r.label for r in rules})
     labels.update({a: sparql.label(a) for a in actions})
@@ -210,21 +210,15 @@ class CompiledTriageEngine(TriagePolicy):
             if not (rule.region in (None, SYSTEMIC) or rule.region in present
                     or (every_region and not rule.needs_region_finding)):
                 continue  # a rule of a body region not in play
-            matches = []
-            met = True
-            for criterion, triggers in rule.criteria:
-                found = [(criterion, f, t) for f in reported for t in sorted(closure[f] & triggers)]
-                if not found:
-                    met = False
-                    break
-                matches += found
-            if not met:
-                continue
+            found = [[(criterion, f, t) for f in reported for t in sorted(closure[f] & triggers)]
+                     for criterion, triggers in rule.criteria]
+            if not all(found):
+                continue  # a criterion no reported finding meets
             days = presentation.duration_days
             duration_ok = rule.min_days is None or (days is not None and days >= rule.min_days)
             trend_ok = not rule.trends or (presentation.trend is not None
                                            and bool(rule.trends & self.kb.trend_implies[presentation.trend]))
-            matches = tuple(sorted(matches))
+            matches = tuple(sorted(m for met in found for m in met))
             results.append(RuleResult(
                 iri=rule.iri, id=rule.id, label=rule.label, kind=rule.kind, urgency=self.urgencies[rule.urgency],
                 fires=duration_ok and trend_ok, duration_ok=duration_ok, trend_ok=trend_ok,

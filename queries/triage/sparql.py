@@ -114,9 +114,9 @@ class TriageEngine(TriagePolicy):
         return results
 
     def not_asked(self, presentation: Presentation) -> list[tuple[str, str]]:
-        rows = [(_local(row["finding"]), str(row["label"]), int(row["rank"].toPython()))
-                for row in self.query(presentation, "red_flag_screen")]
-        return [(i, label) for i, label, _ in sorted(rows, key=lambda r: (-r[2], r[1], r[0]))]
+        rows = sorted((-int(row["rank"].toPython()), str(row["label"]), _local(row["finding"]))
+                      for row in self.query(presentation, "red_flag_screen"))  # most urgent first, then by label
+        return [(i, label) for _, label, i in rows]
 
     def actions_of(self, rule: URIRef) -> list[tuple[URIRef, str, str | None]]:
         """The actions a rule calls for: (action, type label, timeframe label); read once per rule."""
@@ -158,7 +158,7 @@ class TriageEngine(TriagePolicy):
                 "SELECT (MAX(?order) AS ?top) WHERE { ?a a/rdfs:subClassOf* ?care "
                 "VALUES (?care ?order) { (mskg:EmergencyCare 3) (mskg:UrgentSameDayCare 2) (mskg:ClinicalReview 1) } }",
                 initNs=NAMESPACES, initBindings={"a": action})
-            top = next(iter(rows), (None,))[0]  # an action of no kind of care: no row at all
+            top = next((row.top for row in rows), None)  # an action of no kind of care: no row at all
             cache[action] = 0 if top is None else int(top)
         return cache[action]
 
