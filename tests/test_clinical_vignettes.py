@@ -984,7 +984,11 @@ def test_every_vignette_on_the_owl_engine():
     presentations = [make_presentation(graph, list(v.findings), list(v.absent), v.duration, v.trend)
                      for v in VIGNETTES]
     by_owl = engine.triage_many_owl(presentations)
-    for v, owl in zip(VIGNETTES, by_owl):
+    for v, p, owl in zip(VIGNETTES, presentations, by_owl):
         fired = {r.id for r in owl.fired if r.kind != "SelfCareRule"}
         assert (owl.urgency.id, owl.training) == (v.urgency, v.training), v.name
         assert set(v.fires) <= fired and not (set(v.not_fires) & fired), (v.name, fired)
+        # and the same recommendations, in the same order, as the SPARQL engine's (safety nets included)
+        by_sparql = engine.triage(p, explain=False)
+        assert [(r.id, r.kind, r.urgency.id) for r in owl.recommendations] == [
+            (r.id, r.kind, r.urgency.id) for r in by_sparql.recommendations], v.name

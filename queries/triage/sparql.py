@@ -180,7 +180,8 @@ class TriageEngine(TriagePolicy):
         the answer takes the same shape as :meth:`triage`. Recommendations and explanations are then
         read from the graph for the rules the reasoner says fire.
         """
-        return self.triage_many_owl([presentation], reasoner, explain)[0]
+        (result,) = self.triage_many_owl([presentation], reasoner, explain)
+        return result
 
     def triage_many_owl(self, presentations: Sequence[Presentation], reasoner: str = "hermit",
                         explain: bool = False) -> list[TriageResult]:
@@ -220,8 +221,7 @@ def read_interpretations(graph: Graph, iri: URIRef) -> tuple[tuple[str, str], ..
     out = []
     for node in sorted(graph.objects(iri, MSKG.hasInterpretation)):
         prop = graph.value(node, MSKG.interpretsProperty)
-        label = graph.value(prop, SKOS.prefLabel) if prop is not None else None
-        prop_label = str(label) if label is not None else (_local(prop) if prop is not None else "the whole fact")
+        prop_label = "the whole fact" if prop is None else str(graph.value(prop, SKOS.prefLabel) or _local(prop))
         out.append((prop_label, str(graph.value(node, RDFS.comment))))
     return tuple(out)
 
