@@ -166,6 +166,8 @@ RED_FLAG_WORDINGS: dict[str, list[str]] = {
     "elbow-deformity": ["Visible deformity around the elbow"],
     "elbow-swelling": ["Marked swelling"],
     "hot-swollen-elbow": ["hot, swollen elbow", "joint that looks hot and rapidly enlarging"],
+    # with marked swelling, an elbow injury is a red flag (issue 12, cold review): "if there has been an elbow injury"
+    "elbow-injury": ["elbow injury"],
     "unable-to-move-elbow": [
         "Inability to move the elbow normally",  # FAQ
         "Inability to move the elbow normally straight away",  # the bullet
@@ -357,6 +359,13 @@ RULES: dict[str, Rule] = {
     "rf-elbow-hot-swelling": Rule(
         "RedFlag", "urgent-same-day", [{"hot-swollen-elbow"}],
         "Marked swelling or a joint that looks hot and rapidly enlarging", interpreted={"type", "setsUrgency"}),
+    # issue 12 (cold review, INTERPRETATIONS setsUrgency, hasCriterion): marked swelling after an elbow injury is
+    # "more concerning for fracture, dislocation, significant ligament injury ... especially when there is a clear
+    # traumatic event"; read at urgent same-day like deformity and inability to move; severe pain not required.
+    "rf-elbow-swelling-after-injury": Rule(
+        "RedFlag", "urgent-same-day", [{"elbow-swelling"}, {"elbow-injury"}],
+        "especially when there is a clear traumatic event (a fall or direct blow) with immediate severe pain",
+        interpreted={"type", "setsUrgency", "hasCriterion"}),
     "rf-elbow-cannot-move": Rule(
         "RedFlag", "urgent-same-day", [{"unable-to-move-elbow"}], "Inability to move the elbow normally straight away",
         interpreted={"type", "setsUrgency"}),
@@ -727,6 +736,8 @@ VIGNETTES: dict[str, Vignette | object] = {
     "elbow out of shape after a fall": V(["elbow deformity", "fall onto the elbow"], "urgent-same-day", "stop",
                                          {"rf-elbow-deformity", "esc-elbow-injury"}),
     "swollen elbow": V(["swollen elbow"], "prompt-review", "stop", {"rf-elbow-swelling"}),
+    "swollen elbow after a fall onto it": V(["swollen elbow", "fell on my elbow"], "urgent-same-day", "stop",
+                                            {"rf-elbow-swelling", "rf-elbow-swelling-after-injury", "esc-elbow-injury"}),
     "can't straighten elbow": V(["inability to move the elbow normally"], "urgent-same-day", "stop",
                                 {"rf-elbow-cannot-move"}),
     # INTERPRETATION: the article gives the elbow's "Systemic illness such as fever or feeling very unwell

@@ -40,6 +40,8 @@ RED_FLAG_URGENCY = {
     "rf-elbow-hot-swelling": "urgent-same-day",
     "rf-elbow-cannot-move": "urgent-same-day",
     "rf-elbow-systemic-illness": "urgent-same-day",
+    # cold review: marked swelling after an elbow injury, read like the other injury features (curator's reading)
+    "rf-elbow-swelling-after-injury": "urgent-same-day",
     # elbow counterparts of the systemic back flags (issue 12: regions keep urgency monotone)
     "rf-elbow-fever-unwell": "urgent-same-day",
     "rf-elbow-significant-trauma": "urgent-same-day",

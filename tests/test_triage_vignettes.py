@@ -79,6 +79,9 @@ VIGNETTES = [
       {"rf-elbow-deformity", "esc-elbow-injury"}, SAME_DAY),  # one place to seek care: NHS 111 / same day
     V("swollen elbow", ["swollen elbow"], "prompt-review", "stop", {"rf-elbow-swelling"},
       {"prompt-elbow-evaluation"}),
+    # cold review: marked swelling after an elbow injury is read like deformity after an impact (curator's reading)
+    V("swollen elbow after landing on it", ["swollen elbow", "landed on my elbow"], "urgent-same-day", "stop",
+      {"rf-elbow-swelling", "rf-elbow-swelling-after-injury", "esc-elbow-injury"}, SAME_DAY),
     V("cannot straighten elbow", ["cannot bend or straighten the elbow"], "urgent-same-day", "stop",
       {"rf-elbow-cannot-move"}, SAME_DAY),
     # issue 12: regions; the back's fever flag gives way to its elbow counterpart
