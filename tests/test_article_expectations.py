@@ -139,6 +139,7 @@ RED_FLAG_WORDINGS: dict[str, list[str]] = {
         "Systemic illness",  # elbow: "Systemic illness such as fever or feeling very unwell"
     ],
     "unexplained-weight-loss": ["Unexplained weight loss"],
+    "metastatic-disease": ["metastatic cancer"],  # "metastatic cancer, or an unstable fracture"
     "history-of-cancer": ["past history of cancer"],
     "significant-trauma": [
         "significant trauma",
@@ -310,6 +311,13 @@ RULES: dict[str, Rule] = {
         "RedFlag", "prompt-review", [{"unexplained-weight-loss", "history-of-cancer"}],
         "Unexplained weight loss or a past history of cancer (even if the back pain feels mechanical)",
         interpreted={"setsUrgency"}),
+    # cold review (issue 12): "such as cauda equina syndrome, spinal infection, metastatic cancer, or an unstable
+    # fracture": a reported metastatic cancer with a back or leg complaint is read as that serious spinal pathology
+    # (INTERPRETATIONS rdf:type, setsUrgency: "Scan now when there is clinical concern for serious pathology")
+    "rf-metastatic-cancer-with-back-pain": Rule(
+        "RedFlag", "urgent-same-day", [{"metastatic-disease"}],
+        "such as cauda equina syndrome, spinal infection, metastatic cancer, or an unstable fracture",
+        interpreted={"type", "setsUrgency"}),
     "rf-significant-trauma": Rule(
         "RedFlag", "urgent-same-day", [{"significant-trauma"}],
         "Use NHS 111 or seek urgent same-day care: fever/feeling very unwell with back pain, significant trauma"),
@@ -671,6 +679,8 @@ VIGNETTES: dict[str, Vignette | object] = {
     # mechanical)"; the tier is the interpretation's
     "weight loss with mechanical-feeling pain": V(["unexplained weight loss", "mechanical back pain"], "prompt-review",
                                                   "stop", {"rf-weight-loss-or-cancer"}),
+    "metastatic cancer with back pain": V(["metastatic cancer", "back pain"], "urgent-same-day", "stop",
+                                          {"rf-metastatic-cancer-with-back-pain", "rf-weight-loss-or-cancer"}),
     "had cancer before": V(["past history of cancer", "low back pain"], "prompt-review", "stop",
                            {"rf-weight-loss-or-cancer"}),
     # sciatica under 6 weeks: prompt review ("leg-dominant pain, pins and needles"), nothing persistent yet

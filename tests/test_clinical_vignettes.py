@@ -192,6 +192,7 @@ A_SOME_CLINICS = "some clinics may discuss additional non\u2011surgical options 
 A_ELBOW_PHYSIO = "If there is little improvement, NHS guidance flags physiotherapy at around 6 weeks"
 # issue 12, the cold clinical review's remaining items
 A_CLEAR_TRAUMA = "especially when there is a clear traumatic event (a fall or direct blow) with immediate severe pain"
+A_METASTATIC_RATE = "estimated rates behind back pain presentations were around 0.7% for metastatic cancer"
 
 
 # ----------------------------------------------------------------------------------------------- the table
@@ -390,7 +391,7 @@ VIGNETTES = [
     # metastases with back pain), but it fires a "severe, unrelenting pain" flag whose finding nobody reported.
     V("Known metastatic spinal disease",
       ["metastatic-spinal-disease"], "urgent-same-day", "stop",
-      fires=["rf-weight-loss-or-cancer", "rf-severe-worsening-pain"],
+      fires=["rf-weight-loss-or-cancer", "rf-severe-worsening-pain", "rf-metastatic-cancer-with-back-pain"],
       not_fires={"rf-elbow-weight-loss-or-cancer"} | CES_FLAGS,
       now={"stop-training", "scan-now", "nhs-111-or-urgent-same-day-care"},
       never=KEEP_TRAINING | BACK_SAFETY_NET,
@@ -842,6 +843,31 @@ VIGNETTES = [
       fires=["rf-elbow-swelling"], not_fires={"rf-elbow-swelling-after-injury", "esc-elbow-injury"},
       now={"prompt-elbow-evaluation", "stop-training"}, exactly={"prompt-elbow-evaluation", "stop-training"},
       not_screen={"elbow-injury"}, article=[A_SWELLING, A_ELBOW_PROMPT, A_FAQ_ELBOW], covers=[4]),
+    # --- item 3: the article names metastatic cancer only as a serious cause of back pain ("such as cauda equina
+    # syndrome, spinal infection, metastatic cancer, or an unstable fracture"): with a back or leg complaint it is
+    # answered as metastatic spinal disease is (urgent same-day, scan now; a marked curator's reading); alone or with
+    # an elbow problem it stays with the weight-loss-or-cancer flags (prompt review), so urgency stays monotone
+    V("Known metastatic cancer with low back pain",
+      ["metastatic-disease", "low-back-pain"], "urgent-same-day", "stop",
+      fires=["rf-metastatic-cancer-with-back-pain", "rf-weight-loss-or-cancer"], not_fires=ELBOW_RED_FLAGS,
+      now=BACK_RF_111, exactly=BACK_RF_111, never=KEEP_TRAINING | BACK_SAFETY_NET | {"prompt-clinical-review"},
+      article=[A_GROUP, A_METASTATIC_RATE, A_SCAN_NOW, A_111], covers=[2, 5]),
+    V("Metastatic cancer and sciatica",
+      ["metastatic-disease", "sciatica"], "urgent-same-day", "stop",
+      fires=["rf-metastatic-cancer-with-back-pain"], now=BACK_RF_111, exactly=BACK_RF_111,
+      article=[A_GROUP, A_SCAN_NOW], covers=[2, 5]),
+    V("Metastatic cancer, nothing else reported",
+      ["metastatic-disease"], "prompt-review", "stop",
+      fires=["rf-weight-loss-or-cancer"], not_fires={"rf-metastatic-cancer-with-back-pain"},
+      # no back or leg complaint: no spinal scan
+      now={"prompt-clinical-review", "stop-training"}, exactly={"prompt-clinical-review", "stop-training"},
+      article=[A_WEIGHT_CANCER, A_METASTATIC], covers=[2, 3]),
+    V("Tennis elbow and metastatic cancer",
+      ["tennis-elbow", "metastatic-disease"], "prompt-review", "stop",
+      fires=["rf-elbow-weight-loss-or-cancer"], not_fires={"rf-metastatic-cancer-with-back-pain",
+                                                            "rf-weight-loss-or-cancer"},
+      now={"prompt-elbow-evaluation", "stop-training"}, never=NOT_FOR_ELBOW | ELBOW_SELF_CARE,
+      article=[A_WEIGHT_CANCER, A_ELBOW_SAME_RULES], covers=[3]),
 ]
 
 BY_NAME = {v.name: v for v in VIGNETTES}
@@ -856,6 +882,8 @@ MONOTONE_PAIRS = [
     ("Banged the elbow on court, nothing else", "Deformed elbow after a fall onto it"),
     ("Banged the elbow on court, nothing else", "Marked elbow swelling after a fall onto the elbow"),
     ("Markedly swollen elbow", "Marked elbow swelling after a fall onto the elbow"),
+    ("Metastatic cancer, nothing else reported", "Known metastatic cancer with low back pain"),
+    ("Metastatic cancer, nothing else reported", "Tennis elbow and metastatic cancer"),
     ("Banged the elbow on court, nothing else", "Cannot bend or straighten the elbow after landing on it"),
     ("Fever and new low back pain after a tournament weekend",
      "Low back pain for 3 days, tennis elbow and a fever: both regions read"),

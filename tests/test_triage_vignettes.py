@@ -56,6 +56,8 @@ VIGNETTES = [
     V("weight loss with mechanical-feeling pain", ["unexplained weight loss", "mechanical low back pain"],
       "prompt-review", "stop", {"rf-weight-loss-or-cancer"}, {"prompt-clinical-review", "stop-training"},
       not_actions={"training-reset-7-14-days"}),
+    V("metastatic cancer with back pain", ["metastatic cancer", "low back pain"], "urgent-same-day", "stop",
+      {"rf-metastatic-cancer-with-back-pain", "rf-weight-loss-or-cancer"}, SAME_DAY | {"scan-now"}),
     V("past cancer", ["history of cancer", "low back pain"], "prompt-review", "stop", {"rf-weight-loss-or-cancer"},
       {"prompt-clinical-review", "stop-training"}),
     V("heavy fall", ["heavy fall", "low back pain"], "urgent-same-day", "stop", {"rf-significant-trauma"}, SAME_DAY),
