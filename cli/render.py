@@ -134,7 +134,11 @@ def explanation_tree(explanation: Explanation, inputs: dict[str, str]) -> list[s
             lines.append(pad + head)
         else:
             lines.append(f"{pad[:-3]}└─ {explanation.edges[depth - 1]} → {head}")
-        fresh = [e for e in node.excerpts if (e.start, e.end) not in seen]
+        # a step cites its own statement's sentence (the rule's sentence for 'sets urgency'), then the node's own;
+        # an urgency level's general sentence (often another region's) is not the rule's evidence
+        step = explanation.steps[depth - 1] if depth and explanation.steps else ()
+        own = () if node.type == "urgency level" else node.excerpts
+        fresh = [e for e in dict.fromkeys([*step, *own]) if (e.start, e.end) not in seen]
         seen.update((e.start, e.end) for e in fresh)
         lines += _quote_lines(fresh, pad + "      ")
     return lines

@@ -172,6 +172,8 @@ def explain(target, findings, absent, duration, trend, strict, why_not, fmt):
     presentation = _presentation(graph, findings, absent, duration, trend, strict)
     action = None if iri in rules else iri
     reports = [rule_report(graph, presentation, rule, action) for rule in rules]
+    # an action's rules: those that fire first, most urgent first, so the answer leads with why it is advised
+    reports.sort(key=lambda r: (not r.fires, -r.urgency.rank, r.id))
     if fmt == "json":
         data = [report_dict(r, presentation) for r in reports]
         click.echo(to_json(data[0] if len(data) == 1 else {"action": str(iri).rsplit("/", 1)[1], "rules": data}))

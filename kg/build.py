@@ -141,7 +141,11 @@ class _Builder:
             self.add(subject, MSKG.hasInterpretation, node)
             self.add(node, RDF.type, MSKG.Interpretation)
             self.add(node, RDFS.comment, _en(interp["note"]))
-            prop = interp.get("property")
+            prop, _, value = (interp.get("property") or "").partition(" ")
+            if value:  # "callsFor stop-training": a reading of one value of the property (the action it is about)
+                if value not in (fact.get("actions") or []):
+                    raise BuildError(f"fact {fact['id']!r}: interpretation of {prop} {value!r}, which it does not have")
+                self.add(node, MSKG.forValue, self.ref(fact["id"], value, "actions"))
             if prop:
                 prefix, _, local = prop.rpartition(":")
                 namespace = {"": MSKG, "rdf": RDF}.get(prefix)

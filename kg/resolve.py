@@ -53,6 +53,9 @@ class Lexicon:
     negations: frozenset[str]
     others: frozenset[str]
     context: frozenset[str]
+    #: (concept id, question, wordings): wordings that name a finding only with the qualifier the article gives
+    #: it ("weight loss" may be intended; the article's red flag is *unexplained* weight loss): asked about
+    ask: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
 
 
 @cache
@@ -73,6 +76,8 @@ def load_lexicon() -> Lexicon:
         negations=frozenset(normalise(w) for w in data["negations"].split()),
         others=frozenset(normalise(w) for w in data["others"].split()),
         context=frozenset(normalise(w) for w in data["context"].split()),
+        ask=tuple((str(concept), str(entry["question"]), tuple(str(w) for w in entry["wordings"]))
+                  for concept, entry in sorted((data.get("ask") or {}).items())),
     )
 
 
@@ -389,6 +394,13 @@ class Resolver:
             return ResolutionError(text, "reads as about someone else: report what you have yourself", closest)
         if any(w in lexicon.negations for w in words):
             return ResolutionError(text, "reads as something not present: report it as absent (--absent)", closest)
+        for concept_id, question, wordings in lexicon.ask:
+            concept = self.concepts.get(concept_id)
+            if concept is not None and bag and any(self.reader.bag(self.reader.words(w)) == bag for w in wordings):
+                # the finding it may be, first: never read as it, never dropped without saying so
+                first = Match(concept, concept.label, "label")
+                return ResolutionError(text, f"ambiguous: {question}",
+                                       [first, *(m for m in closest if m.concept.id != concept_id)][:5])
         if bag:
             allowed = set(roots) if roots is not None else None
             wider = {}

@@ -139,6 +139,7 @@ RED_FLAG_WORDINGS: dict[str, list[str]] = {
         "Systemic illness",  # elbow: "Systemic illness such as fever or feeling very unwell"
     ],
     "unexplained-weight-loss": ["Unexplained weight loss"],
+    "metastatic-disease": ["metastatic cancer"],  # "metastatic cancer, or an unstable fracture"
     "history-of-cancer": ["past history of cancer"],
     "significant-trauma": [
         "significant trauma",
@@ -166,6 +167,8 @@ RED_FLAG_WORDINGS: dict[str, list[str]] = {
     "elbow-deformity": ["Visible deformity around the elbow"],
     "elbow-swelling": ["Marked swelling"],
     "hot-swollen-elbow": ["hot, swollen elbow", "joint that looks hot and rapidly enlarging"],
+    # with marked swelling, an elbow injury is a red flag (issue 12, cold review): "if there has been an elbow injury"
+    "elbow-injury": ["elbow injury"],
     "unable-to-move-elbow": [
         "Inability to move the elbow normally",  # FAQ
         "Inability to move the elbow normally straight away",  # the bullet
@@ -308,6 +311,13 @@ RULES: dict[str, Rule] = {
         "RedFlag", "prompt-review", [{"unexplained-weight-loss", "history-of-cancer"}],
         "Unexplained weight loss or a past history of cancer (even if the back pain feels mechanical)",
         interpreted={"setsUrgency"}),
+    # cold review (issue 12): "such as cauda equina syndrome, spinal infection, metastatic cancer, or an unstable
+    # fracture": a reported metastatic cancer with a back or leg complaint is read as that serious spinal pathology
+    # (INTERPRETATIONS rdf:type, setsUrgency: "Scan now when there is clinical concern for serious pathology")
+    "rf-metastatic-cancer-with-back-pain": Rule(
+        "RedFlag", "urgent-same-day", [{"metastatic-disease"}],
+        "such as cauda equina syndrome, spinal infection, metastatic cancer, or an unstable fracture",
+        interpreted={"type", "setsUrgency"}),
     "rf-significant-trauma": Rule(
         "RedFlag", "urgent-same-day", [{"significant-trauma"}],
         "Use NHS 111 or seek urgent same-day care: fever/feeling very unwell with back pain, significant trauma"),
@@ -357,6 +367,13 @@ RULES: dict[str, Rule] = {
     "rf-elbow-hot-swelling": Rule(
         "RedFlag", "urgent-same-day", [{"hot-swollen-elbow"}],
         "Marked swelling or a joint that looks hot and rapidly enlarging", interpreted={"type", "setsUrgency"}),
+    # issue 12 (cold review, INTERPRETATIONS setsUrgency, hasCriterion): marked swelling after an elbow injury is
+    # "more concerning for fracture, dislocation, significant ligament injury ... especially when there is a clear
+    # traumatic event"; read at urgent same-day like deformity and inability to move; severe pain not required.
+    "rf-elbow-swelling-after-injury": Rule(
+        "RedFlag", "urgent-same-day", [{"elbow-swelling"}, {"elbow-injury"}],
+        "especially when there is a clear traumatic event (a fall or direct blow) with immediate severe pain",
+        interpreted={"type", "setsUrgency", "hasCriterion"}),
     "rf-elbow-cannot-move": Rule(
         "RedFlag", "urgent-same-day", [{"unable-to-move-elbow"}], "Inability to move the elbow normally straight away",
         interpreted={"type", "setsUrgency"}),
@@ -662,6 +679,8 @@ VIGNETTES: dict[str, Vignette | object] = {
     # mechanical)"; the tier is the interpretation's
     "weight loss with mechanical-feeling pain": V(["unexplained weight loss", "mechanical back pain"], "prompt-review",
                                                   "stop", {"rf-weight-loss-or-cancer"}),
+    "metastatic cancer with back pain": V(["metastatic cancer", "back pain"], "urgent-same-day", "stop",
+                                          {"rf-metastatic-cancer-with-back-pain", "rf-weight-loss-or-cancer"}),
     "had cancer before": V(["past history of cancer", "low back pain"], "prompt-review", "stop",
                            {"rf-weight-loss-or-cancer"}),
     # sciatica under 6 weeks: prompt review ("leg-dominant pain, pins and needles"), nothing persistent yet
@@ -727,6 +746,8 @@ VIGNETTES: dict[str, Vignette | object] = {
     "elbow out of shape after a fall": V(["elbow deformity", "fall onto the elbow"], "urgent-same-day", "stop",
                                          {"rf-elbow-deformity", "esc-elbow-injury"}),
     "swollen elbow": V(["swollen elbow"], "prompt-review", "stop", {"rf-elbow-swelling"}),
+    "swollen elbow after a fall onto it": V(["swollen elbow", "fell on my elbow"], "urgent-same-day", "stop",
+                                            {"rf-elbow-swelling", "rf-elbow-swelling-after-injury", "esc-elbow-injury"}),
     "can't straighten elbow": V(["inability to move the elbow normally"], "urgent-same-day", "stop",
                                 {"rf-elbow-cannot-move"}),
     # INTERPRETATION: the article gives the elbow's "Systemic illness such as fever or feeling very unwell

@@ -29,7 +29,7 @@ def test_validate_is_clean():
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     # every evidence entry of the facts file (a test in test_provenance counts them from the file itself)
-    assert lines[0] == "provenance  ok    256 quotes verbatim in the article at their offsets"
+    assert lines[0] == "provenance  ok    267 quotes verbatim in the article at their offsets"
     assert lines[1].startswith("shacl       ok    ") and lines[1].endswith("triples conform to the SHACL shapes")
     assert lines[2].startswith("owl         ok    owlready2 loads it: ")
     assert lines[-1] == "mskg validate: clean"
@@ -85,7 +85,7 @@ def test_stats_counts_per_class():
     data = json.loads(result.output)
     # 15 red flags of the article, plus issue 12's hot-swelling split, three elbow counterparts and the FAQ's
     # rapidly worsening pain
-    assert data["classes"]["RedFlag"] == 21
+    assert data["classes"]["RedFlag"] == 23  # + swelling after an elbow injury, metastatic cancer with back pain (cold review)
     assert data["classes"]["UrgencyLevel"] == 5
     assert data["classes"]["Statistic"] == 6
     assert data["classes"]["Condition"] == 19  # metastatic disease added (the elbow counterpart's concern)

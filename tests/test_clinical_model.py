@@ -100,6 +100,57 @@ def test_curators_readings_are_at_the_flag_they_affect_and_marked_in_text():
     assert "curator's reading (sets urgency):" in text
 
 
+SAME_DAY_ELBOW = {"rf-elbow-deformity": ["elbow deformity"], "rf-elbow-cannot-move": ["cannot move the elbow"],
+                  "rf-elbow-hot-swelling": ["hot swollen elbow"], "rf-elbow-systemic-illness": ["fever", "hot swollen elbow"],
+                  "rf-elbow-swelling-after-injury": ["swollen elbow", "fell on my elbow"]}
+PROMPT_WORDS = ("Patterns that commonly justify prompt medical evaluation include:",
+                "Swelling, deformity, injury, fever, or inability to move the elbow normally need prompt review.")
+
+
+@pytest.mark.parametrize("engine", ["compiled", "sparql"])
+@pytest.mark.parametrize("flag", sorted(SAME_DAY_ELBOW))
+def test_an_elbow_same_day_flag_cites_the_sentence_its_reading_rests_on(flag, engine):
+    """Cold review (issue 12): the 'sets urgency' step of an urgent same-day elbow flag cites the sentence its
+    marked reading rests on ("more concerning for fracture, dislocation ..."), never the list header or the FAQ
+    that say 'prompt'; those support calling for the prompt evaluation. The reading is shown, marked."""
+    from mskg.queries.triage.explain import view_for
+
+    args = ["triage", "--format", "json", "--engine", engine]
+    for f in SAME_DAY_ELBOW[flag]:
+        args += ["-f", f]
+    data = json.loads(CliRunner().invoke(cli, args).stdout)
+    (answer,) = [f for f in data["flags"] if f["id"] == flag]
+    assert answer["urgency"] == "urgent-same-day"
+    assert "sets urgency" in {n["property"] for n in answer["interpretations"]}
+    for e in answer["explanations"]:
+        quotes = [s["quote"] for s in e["sources"]]
+        assert not set(PROMPT_WORDS) & set(quotes), quotes
+        if "sets urgency" in e["edges"]:
+            assert any(q.startswith("Certain features are less typical of tendinopathy") for q in quotes)
+    view = view_for(load_graph())
+    step = view.explanation([(ID[flag], ID["urgent-same-day"], MSKG.setsUrgency)]).steps[0]
+    assert [x.quote for x in step] and all(x.quote.startswith("Certain features") for x in step)
+    text = CliRunner().invoke(cli, ["explain", flag, *[a for f in SAME_DAY_ELBOW[flag] for a in ("-f", f)]]).stdout
+    after = text[text.index("sets urgency"):text.index("Minimal trigger set")]
+    assert "Certain features are less typical" in after and "prompt" not in after.split("(urgency level)")[1]
+
+
+def test_a_calls_for_reading_is_shown_only_at_the_action_it_is_about():
+    """Cold review (issue 12): "The article does not say to stop training for these elbow features" is about
+    stop-training (mskg:forValue), not the evaluation or NHS 111 the same rule calls for."""
+    note = "does not say to stop training"
+    for findings in (["elbow swelling"], ["elbow deformity"]):
+        args = ["triage", "--format", "json"] + [a for f in findings for a in ("-f", f)]
+        data = json.loads(CliRunner().invoke(cli, args).stdout)
+        recs = {r["id"]: [n["note"] for n in r["interpretations"]] for r in data["recommendations"]}
+        assert any(note in n for n in recs["stop-training"])
+        assert not [a for a, notes in recs.items() if a != "stop-training" and any(note in n for n in notes)]
+    g = load_graph()
+    valued = [(s, g.value(i, MSKG.forValue)) for s, i in g.subject_objects(MSKG.hasInterpretation)
+              if g.value(i, MSKG.interpretsProperty) == MSKG.callsFor]
+    assert valued and all(v == ID["stop-training"] and (s, MSKG.callsFor, v) in g for s, v in valued)
+
+
 def test_regions_are_said_in_the_answer():
     only_fever = json.loads(CliRunner().invoke(cli, ["triage", "-f", "fever", "--format", "json"]).stdout)
     assert only_fever["regions"] == {"reported": [], "every_region": True}

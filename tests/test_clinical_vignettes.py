@@ -190,6 +190,9 @@ A_RTT_ELBOW = "return\u2011to\u2011sport plans built around criteria such as com
 A_IMPACT = "limit sprints, repeated cutting, and hard landings for a week if impact flares symptoms"
 A_SOME_CLINICS = "some clinics may discuss additional non\u2011surgical options such as shockwave therapy or injection therapies"
 A_ELBOW_PHYSIO = "If there is little improvement, NHS guidance flags physiotherapy at around 6 weeks"
+# issue 12, the cold clinical review's remaining items
+A_CLEAR_TRAUMA = "especially when there is a clear traumatic event (a fall or direct blow) with immediate severe pain"
+A_METASTATIC_RATE = "estimated rates behind back pain presentations were around 0.7% for metastatic cancer"
 
 
 # ----------------------------------------------------------------------------------------------- the table
@@ -214,15 +217,16 @@ class Vignette:
     covers: tuple[int, ...] = ()                # which points of the model (1-8) the row exercises
     progress: frozenset[str] = frozenset()      # progress markers / return-to-training criteria that MUST be shown
     no_progress: frozenset[str] = frozenset()   # ... that must NOT be shown
+    exactly: frozenset[str] | None = None       # when given, every recommendation (now and safety-net), exactly
 
 
 def V(name, findings, urgency, training, *, fires=(), not_fires=(), now=(), never=(), not_now=(), safety_net=(),
       screen=(), not_screen=(), absent=(), duration=None, trend=None, article=(), covers=(), progress=(),
-      no_progress=()):
+      no_progress=(), exactly=None):
     f = frozenset
     return Vignette(name, tuple(findings), urgency, training, f(fires), f(not_fires), f(now), f(never), f(not_now),
                     f(safety_net), f(screen), f(not_screen), tuple(absent), duration, trend, tuple(article),
-                    tuple(covers), f(progress), f(no_progress))
+                    tuple(covers), f(progress), f(no_progress), None if exactly is None else f(exactly))
 
 
 VIGNETTES = [
@@ -387,7 +391,7 @@ VIGNETTES = [
     # metastases with back pain), but it fires a "severe, unrelenting pain" flag whose finding nobody reported.
     V("Known metastatic spinal disease",
       ["metastatic-spinal-disease"], "urgent-same-day", "stop",
-      fires=["rf-weight-loss-or-cancer", "rf-severe-worsening-pain"],
+      fires=["rf-weight-loss-or-cancer", "rf-severe-worsening-pain", "rf-metastatic-cancer-with-back-pain"],
       not_fires={"rf-elbow-weight-loss-or-cancer"} | CES_FLAGS,
       now={"stop-training", "scan-now", "nhs-111-or-urgent-same-day-care"},
       never=KEEP_TRAINING | BACK_SAFETY_NET,
@@ -818,6 +822,52 @@ VIGNETTES = [
       ["limited-walking", "bilateral-leg-weakness"], "emergency", "stop",
       fires=["rf-bilateral-leg-symptoms", "esc-leg-symptoms-prompt-review"], now=BACK_RF_999,
       never=KEEP_TRAINING | BACK_SAFETY_NET, article=[A_BILATERAL, A_999, A_WEEK_TO_WEEK], covers=[1, 8]),
+
+    # ================================================================ issue 12, cold review: the remaining items
+    # --- item 1: marked swelling after an elbow injury is read like the other injury features (urgent same-day,
+    # a marked curator's reading of "more concerning for fracture ... especially when there is a clear traumatic
+    # event"); marked swelling with no injury stays at the article's prompt evaluation
+    V("Marked elbow swelling after a fall onto the elbow",
+      ["elbow-swelling", "elbow-injury"], "urgent-same-day", "stop",
+      fires=["rf-elbow-swelling-after-injury", "rf-elbow-swelling", "esc-elbow-injury"],
+      not_fires=BACK_RED_FLAGS | {"rf-elbow-hot-swelling"}, now=ELBOW_ALARM, exactly=ELBOW_ALARM,
+      never=NOT_FOR_ELBOW | ELBOW_REVIEWS,
+      article=[A_SWELLING, A_ELBOW_CONCERN, A_CLEAR_TRAUMA, A_111], covers=[1, 4]),
+    V("Tennis elbow, knocked the elbow 3 days ago, now markedly swollen",
+      ["tennis-elbow", "elbow-injury", "elbow-swelling"], "urgent-same-day", "stop", duration="3d",
+      fires=["rf-elbow-swelling-after-injury"], now=ELBOW_ALARM, exactly=ELBOW_ALARM,
+      never=NOT_FOR_ELBOW | ELBOW_SELF_CARE | {"elbow-no-immediate-scan", "elbow-clinical-review-week"},
+      article=[A_SWELLING, A_CLEAR_TRAUMA, A_CLEVELAND], covers=[4]),
+    V("Markedly swollen elbow, no injury",
+      ["elbow-swelling"], "prompt-review", "stop", absent=["elbow-injury"],
+      fires=["rf-elbow-swelling"], not_fires={"rf-elbow-swelling-after-injury", "esc-elbow-injury"},
+      now={"prompt-elbow-evaluation", "stop-training"}, exactly={"prompt-elbow-evaluation", "stop-training"},
+      not_screen={"elbow-injury"}, article=[A_SWELLING, A_ELBOW_PROMPT, A_FAQ_ELBOW], covers=[4]),
+    # --- item 3: the article names metastatic cancer only as a serious cause of back pain ("such as cauda equina
+    # syndrome, spinal infection, metastatic cancer, or an unstable fracture"): with a back or leg complaint it is
+    # answered as metastatic spinal disease is (urgent same-day, scan now; a marked curator's reading); alone or with
+    # an elbow problem it stays with the weight-loss-or-cancer flags (prompt review), so urgency stays monotone
+    V("Known metastatic cancer with low back pain",
+      ["metastatic-disease", "low-back-pain"], "urgent-same-day", "stop",
+      fires=["rf-metastatic-cancer-with-back-pain", "rf-weight-loss-or-cancer"], not_fires=ELBOW_RED_FLAGS,
+      now=BACK_RF_111, exactly=BACK_RF_111, never=KEEP_TRAINING | BACK_SAFETY_NET | {"prompt-clinical-review"},
+      article=[A_GROUP, A_METASTATIC_RATE, A_SCAN_NOW, A_111], covers=[2, 5]),
+    V("Metastatic cancer and sciatica",
+      ["metastatic-disease", "sciatica"], "urgent-same-day", "stop",
+      fires=["rf-metastatic-cancer-with-back-pain"], now=BACK_RF_111, exactly=BACK_RF_111,
+      article=[A_GROUP, A_SCAN_NOW], covers=[2, 5]),
+    V("Metastatic cancer, nothing else reported",
+      ["metastatic-disease"], "prompt-review", "stop",
+      fires=["rf-weight-loss-or-cancer"], not_fires={"rf-metastatic-cancer-with-back-pain"},
+      # no back or leg complaint: no spinal scan
+      now={"prompt-clinical-review", "stop-training"}, exactly={"prompt-clinical-review", "stop-training"},
+      article=[A_WEIGHT_CANCER, A_METASTATIC], covers=[2, 3]),
+    V("Tennis elbow and metastatic cancer",
+      ["tennis-elbow", "metastatic-disease"], "prompt-review", "stop",
+      fires=["rf-elbow-weight-loss-or-cancer"], not_fires={"rf-metastatic-cancer-with-back-pain",
+                                                            "rf-weight-loss-or-cancer"},
+      now={"prompt-elbow-evaluation", "stop-training"}, never=NOT_FOR_ELBOW | ELBOW_SELF_CARE,
+      article=[A_WEIGHT_CANCER, A_ELBOW_SAME_RULES], covers=[3]),
 ]
 
 BY_NAME = {v.name: v for v in VIGNETTES}
@@ -830,6 +880,10 @@ MONOTONE_PAIRS = [
     ("Heavy fall, nothing else reported", "Tennis elbow, then a heavy fall onto the arm"),
     ("Unexplained weight loss, nothing else reported", "Tennis elbow with unexplained weight loss"),
     ("Banged the elbow on court, nothing else", "Deformed elbow after a fall onto it"),
+    ("Banged the elbow on court, nothing else", "Marked elbow swelling after a fall onto the elbow"),
+    ("Markedly swollen elbow", "Marked elbow swelling after a fall onto the elbow"),
+    ("Metastatic cancer, nothing else reported", "Known metastatic cancer with low back pain"),
+    ("Metastatic cancer, nothing else reported", "Tennis elbow and metastatic cancer"),
     ("Banged the elbow on court, nothing else", "Cannot bend or straighten the elbow after landing on it"),
     ("Fever and new low back pain after a tournament weekend",
      "Low back pain for 3 days, tennis elbow and a fever: both regions read"),
@@ -897,6 +951,8 @@ def test_vignette(v: Vignette, engine: str):
     assert not (v.not_screen & s["not_asked"]), f"screened but must not be: {sorted(v.not_screen & s['not_asked'])}"
     assert v.progress <= s["progress"], f"progress checks not shown: {sorted(v.progress - s['progress'])}"
     assert not (v.no_progress & s["progress"]), f"progress checks shown: {sorted(v.no_progress & s['progress'])}"
+    if v.exactly is not None:
+        assert s["all"] == v.exactly, f"recommendations: {sorted(s['all'])}; expected exactly {sorted(v.exactly)}"
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -952,6 +1008,7 @@ def test_table_is_well_formed():
         assert not (v.now & (v.never | v.not_now)), v.name
         assert not (v.safety_net & v.never), v.name
         assert not (v.screen & v.not_screen), v.name
+        assert v.exactly is None or (v.now | v.safety_net) <= v.exactly and not (v.exactly & v.never), v.name
     for lower, higher in MONOTONE_PAIRS:
         a, b = BY_NAME[lower], BY_NAME[higher]
         assert set(a.findings) < set(b.findings), (lower, higher)

@@ -26,6 +26,7 @@ RED_FLAG_URGENCY = {
     # the four other major alarm signs
     "rf-fever-unwell": "urgent-same-day",
     "rf-weight-loss-or-cancer": "prompt-review",
+    "rf-metastatic-cancer-with-back-pain": "urgent-same-day",  # cold review: the article's "metastatic cancer"
     "rf-significant-trauma": "urgent-same-day",
     "rf-severe-worsening-pain": "urgent-same-day",
     # 'rapidly worsening neurological symptoms' and the scan-now deficit
@@ -40,6 +41,8 @@ RED_FLAG_URGENCY = {
     "rf-elbow-hot-swelling": "urgent-same-day",
     "rf-elbow-cannot-move": "urgent-same-day",
     "rf-elbow-systemic-illness": "urgent-same-day",
+    # cold review: marked swelling after an elbow injury, read like the other injury features (curator's reading)
+    "rf-elbow-swelling-after-injury": "urgent-same-day",
     # elbow counterparts of the systemic back flags (issue 12: regions keep urgency monotone)
     "rf-elbow-fever-unwell": "urgent-same-day",
     "rf-elbow-significant-trauma": "urgent-same-day",
@@ -246,7 +249,7 @@ def test_imaging_framework(sparql):
     scan_now = {local(r) for (r,) in sparql("SELECT ?rf WHERE { ?rf mskg:callsFor id:scan-now }")}
     back_flags = {local(r) for (r,) in sparql(
         "SELECT ?rf WHERE { ?rf a mskg:RedFlag ; mskg:inRegion <https://w3id.org/mskg/id/region/back-and-leg> }")}
-    assert scan_now == back_flags and "rf-progressive-neuro-deficit" in scan_now and len(scan_now) == 12
+    assert scan_now == back_flags and "rf-progressive-neuro-deficit" in scan_now and len(scan_now) == 13  # + metastatic cancer (cold review)
 
 
 # ------------------------------------------------------------------ elbow

@@ -77,8 +77,8 @@ class StubPolicy(TriagePolicy):
     def regions(self, presentation):
         return frozenset(), False
 
-    def interpretations_of(self, iri):
-        return self.notes.get(iri.rsplit("/", 1)[-1], ())
+    def interpretations_with_values(self, iri):
+        return tuple(n if len(n) == 3 else (*n, None) for n in self.notes.get(iri.rsplit("/", 1)[-1], ()))
 
 
 def rule(rid: str, kind: str, level: str, fires: bool = True) -> RuleResult:
@@ -205,17 +205,20 @@ def test_the_most_urgent_fired_level_wins_and_nothing_fired_is_self_care():
 def test_curator_notes_travel_to_the_recommendations_they_affect():
     results = [rule("flag", "RedFlag", "same-day"), rule("other", "RedFlag", "same-day", fires=False)]
     notes = {
-        "flag": (("sets urgency", "read as same-day"), ("calls for", "the scan is the curator's reading")),
+        "flag": (("sets urgency", "read as same-day"), ("calls for", "the scan is the curator's reading"),
+                 ("calls for", "about the scan only", "scan-now")),
         "other": (("calls for", "never shown: this rule did not fire"),),
         "call-111": (("the whole fact", "an action's own note"),),
     }
     policy = StubPolicy(results, {"flag": ["call-111", "scan-now"], "other": ["call-111"]},
                         care={"call-111"}, notes=notes)
     result = answer(policy)
+    # a 'calls for' reading about one action (mskg:forValue) travels to that action only (cold review, issue 12)
     assert result.interpretations == {
-        "flag": notes["flag"],
+        "flag": (("sets urgency", "read as same-day"), ("calls for", "the scan is the curator's reading"),
+                 ("calls for", "about the scan only")),
         "call-111": (("the whole fact", "an action's own note"), ("calls for", "the scan is the curator's reading")),
-        "scan-now": (("calls for", "the scan is the curator's reading"),),
+        "scan-now": (("calls for", "the scan is the curator's reading"), ("calls for", "about the scan only")),
     }
 
 

@@ -21,7 +21,7 @@ SELECT ?x ?exact ?start ?end ?section WHERE {
 
 def test_every_excerpt_in_the_graph_is_verbatim_at_its_offsets(sparql, article):
     rows = sparql(EXCERPTS)
-    assert len(rows) == 155  # distinct spans quoted by the 256 quotes of the facts file
+    assert len(rows) == 157  # distinct spans quoted by the 267 quotes of the facts file
     for iri, exact, start, end, section in rows:
         assert article.text[start:end] == exact, iri
         assert article.section_at(start).id == section, iri
@@ -30,7 +30,7 @@ def test_every_excerpt_in_the_graph_is_verbatim_at_its_offsets(sparql, article):
 
 def test_every_quote_of_the_facts_file_is_checked(facts):
     refs = list(iter_evidence(facts))
-    assert len(refs) == 256
+    assert len(refs) == 267
     excerpts = verify(facts)
     assert len(excerpts) == len({id(r.entry) for r in refs})
 

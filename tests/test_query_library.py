@@ -76,7 +76,7 @@ def test_golden_spot_checks(engines):
     ces = [r for r in stats.rows if str(r[0]).endswith("stat-cauda-equina-rate")]
     assert len(ces) == 1 and str(ces[0][1]) == "0.04" and "0.04% for cauda equina syndrome" in str(ces[0][8])
     flags = {str(r[2]) for r in ox.query(query_text("red_flags_by_urgency")).rows}
-    assert len(flags) == 21  # the article's 15, issue 12's five, the elbow's rapidly worsening pain
+    assert len(flags) == 23  # the article's 15, issue 12's five, the elbow's rapidly worsening pain, swelling after injury, metastatic cancer
     coverage = {str(r[2]): int(r[4]) for r in ox.query(query_text("section_coverage")).rows}
     assert coverage["Free non-medical discussion"] == 0  # the clinic's sales box yields no facts
     assert coverage["Recent Articles & Medical Insights"] == 0

@@ -73,7 +73,7 @@ def server():
 
 #: The article's 15 red flags, plus issue 12's hot-swelling split, three elbow counterparts and the FAQ's
 #: rapidly worsening pain.
-RED_FLAG_COUNT = 21  # the article's 15, issue 12's five, the elbow's rapidly worsening pain
+RED_FLAG_COUNT = 23  # the article's 15, issue 12's five, the elbow's rapidly worsening pain, swelling after injury, metastatic cancer
 RED_FLAGS = """PREFIX mskg: <https://w3id.org/mskg/ontology#>
 SELECT DISTINCT ?flag WHERE { ?flag a mskg:RedFlag }"""
 

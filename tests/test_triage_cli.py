@@ -132,6 +132,21 @@ def test_explain_json_and_an_action_target():
                for e in data["explanations"])
 
 
+def test_explaining_an_action_shows_the_rules_that_fire_first():
+    """Cold review (issue 12): an action is explained through every rule calling it; those that fire come first,
+    most urgent first, before the ones that do not fire."""
+    out = run("explain", "nhs-111-or-urgent-same-day-care", "-f", "fever", "-f", "low back pain").output
+    assert out.index("FIRES") < out.index("does NOT fire")
+    assert out.lstrip().startswith("\u201cFeeling very unwell with fever or chills alongside back pain\u201d FIRES")
+    data = json.loads(run("explain", "nhs-111-or-urgent-same-day-care", "-f", "fever", "-f", "low back pain",
+                          "--format", "json").output)
+    fires = [r["fires"] for r in data["rules"]]
+    assert fires[0] is True and fires == sorted(fires, reverse=True)
+    urgencies = [r["rule"]["urgency"] for r in data["rules"] if r["fires"]]
+    assert urgencies == sorted(urgencies, key=["emergency", "urgent-same-day", "prompt-review", "routine-review",
+                                               "self-care"].index)
+
+
 def test_explain_draws_dot_and_mermaid():
     dot = run("explain", "rf-elbow-systemic-illness", "-f", "fever", "-f", "hot swollen elbow", "--format", "dot").output
     assert dot.startswith("// Information, not medical advice")

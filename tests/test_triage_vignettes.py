@@ -56,6 +56,8 @@ VIGNETTES = [
     V("weight loss with mechanical-feeling pain", ["unexplained weight loss", "mechanical low back pain"],
       "prompt-review", "stop", {"rf-weight-loss-or-cancer"}, {"prompt-clinical-review", "stop-training"},
       not_actions={"training-reset-7-14-days"}),
+    V("metastatic cancer with back pain", ["metastatic cancer", "low back pain"], "urgent-same-day", "stop",
+      {"rf-metastatic-cancer-with-back-pain", "rf-weight-loss-or-cancer"}, SAME_DAY | {"scan-now"}),
     V("past cancer", ["history of cancer", "low back pain"], "prompt-review", "stop", {"rf-weight-loss-or-cancer"},
       {"prompt-clinical-review", "stop-training"}),
     V("heavy fall", ["heavy fall", "low back pain"], "urgent-same-day", "stop", {"rf-significant-trauma"}, SAME_DAY),
@@ -79,6 +81,9 @@ VIGNETTES = [
       {"rf-elbow-deformity", "esc-elbow-injury"}, SAME_DAY),  # one place to seek care: NHS 111 / same day
     V("swollen elbow", ["swollen elbow"], "prompt-review", "stop", {"rf-elbow-swelling"},
       {"prompt-elbow-evaluation"}),
+    # cold review: marked swelling after an elbow injury is read like deformity after an impact (curator's reading)
+    V("swollen elbow after landing on it", ["swollen elbow", "landed on my elbow"], "urgent-same-day", "stop",
+      {"rf-elbow-swelling", "rf-elbow-swelling-after-injury", "esc-elbow-injury"}, SAME_DAY),
     V("cannot straighten elbow", ["cannot bend or straighten the elbow"], "urgent-same-day", "stop",
       {"rf-elbow-cannot-move"}, SAME_DAY),
     # issue 12: regions; the back's fever flag gives way to its elbow counterpart

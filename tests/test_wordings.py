@@ -138,6 +138,8 @@ def test_how_each_input_was_read(resolver, text, expected, how, read_as):
     ("hay fever", "unknown finding or condition"),
     ("headache", "unknown finding or condition"),
     ("back pain and fever", "names several findings: give each as its own finding"),
+    ("lost weight", "ambiguous: say whether the weight loss is unexplained"),
+    ("I've been losing weight", "ambiguous: say whether the weight loss is unexplained"),
     ("x" * (MAX_INPUT + 1), f"too long ({MAX_INPUT + 1} characters; at most {MAX_INPUT})"),
 ])
 def test_what_is_not_understood_says_why(resolver, text, reason):
@@ -164,3 +166,32 @@ def test_every_wording_reads_as_one_concept(resolver):
               for bag, entries in resolver._bags.items()
               if len({c.id for c, _, _ in entries if c.root in ("ClinicalFinding", "Condition")}) > 1}
     assert shared == {}
+
+
+@pytest.mark.parametrize("text", ["lost weight", "weight loss", "I've been losing weight", "lost a lot of weight",
+                                  "lost weight on purpose", "dieting and lost weight"])
+def test_plain_weight_loss_is_asked_about_never_read_as_the_red_flag(text):
+    """Cold review (issue 12): weight loss may be intended; the article's red flag is "Unexplained weight loss".
+    Plain weight loss is listed as not understood with the red-flag finding as its closest match (exit 3), never
+    read as the red flag and never dropped silently, and the red-flag screen still asks about it."""
+    import json
+
+    from click.testing import CliRunner
+
+    from mskg.cli.main import cli
+
+    result = CliRunner().invoke(cli, ["triage", "-f", text, "-f", "low back pain", "--format", "json"])
+    assert result.exit_code == 3, result.output
+    data = json.loads(result.stdout)
+    assert [f["id"] for f in data["findings"]] == ["low-back-pain"]
+    (unresolved,) = data["unresolved"]
+    assert unresolved["input"] == text and unresolved["candidates"][0]["id"] == "unexplained-weight-loss"
+    assert (data["urgency"]["id"], data["training"]) == ("self-care", "modify")
+    assert "unexplained-weight-loss" in {n["id"] for n in data["not_asked"]}
+
+
+@pytest.mark.parametrize("text", ["lost weight without trying", "unexplained weight loss", "weight dropping off",
+                                  "losing weight for no reason", "unintentional weight loss"])
+def test_unexplained_weight_loss_is_still_the_red_flag(resolver, text):
+    assert resolver.resolve(text).id == "unexplained-weight-loss"
+

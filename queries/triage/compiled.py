@@ -24,7 +24,7 @@ from .records import SYSTEMIC, Presentation, RuleResult, Urgency
 from .timing import TREND_IDS, TREND_IRIS
 
 #: Bump when the compiled form changes shape, so old caches are not read.
-COMPILED_FORMAT = 6
+COMPILED_FORMAT = 7
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,8 @@ class CompiledKB:
     actions: dict[URIRef, tuple[str, str | None, bool, int, frozenset[URIRef], str | None]]
     labels: dict[URIRef, str]
     regions: dict[str, str]  # finding or condition id -> body region id
-    notes: dict[URIRef, tuple[tuple[str, str], ...]]  # rule or action -> the curator's readings (property, note)
+    notes: dict[URIRef, tuple[tuple[str, str, str | None], ...]]  # rule or action -> the curator's readings
+    # (property, note, the one value it is about or None)
     screen: list[tuple[str, str, str, tuple[tuple[str, int], ...]]]  # (finding, label, region, ((flag region, rank)…))
     trend_implies: dict[str, frozenset[str]]  # trend id -> itself and every trend it implies
     view: object  # mskg.queries.triage.explain.GraphView
@@ -191,7 +192,7 @@ class CompiledTriageEngine(TriagePolicy):
     def label(self, iri: URIRef) -> str:
         return self.kb.labels.get(iri, _local(iri))
 
-    def interpretations_of(self, iri: URIRef) -> tuple[tuple[str, str], ...]:
+    def interpretations_with_values(self, iri: URIRef) -> tuple[tuple[str, str, str | None], ...]:
         return self.kb.notes.get(iri, ())
 
     def regions(self, presentation: Presentation) -> tuple[frozenset[str], bool]:

@@ -74,6 +74,8 @@ class Explanation:
     path: tuple[PathNode, ...]
     edges: tuple[str, ...]
     sources: tuple[Excerpt, ...]
+    #: for each edge, the excerpts it cites (a statement's own sentence, such as the one for 'sets urgency')
+    steps: tuple[tuple[Excerpt, ...], ...] = ()
 
     def as_dict(self) -> dict:
         """The public JSON shape (built once per explanation; explanations are immutable and shared)."""
@@ -166,6 +168,10 @@ class GraphView:
             prop = self.graph.value(i, MSKG.interpretsProperty)
             prop_label = self.predicate_label(prop) if prop is not None else "the whole fact"
             notes.setdefault(s, []).append((prop_label, str(self.graph.value(i, RDFS.comment))))
+        def own_of(node: URIRef) -> list[Excerpt]:
+            """A fact's own sentences: its excerpts that are not for any one statement (else all of them)."""
+            return [e for e in derived.get(node, []) if e not in for_statements.get(node, ())] or derived.get(node, [])
+
         inverses = {p: inv for inv, p in self.graph.subject_objects(OWL.inverseOf)}
         for s, p, o in self.graph:
             if p in SKIPPED or isinstance(o, Literal) or not isinstance(s, URIRef) or not isinstance(o, URIRef):
@@ -173,13 +179,13 @@ class GraphView:
             if not (str(s).startswith(str(ID)) or str(o).startswith(str(ID))):
                 continue
             support = (stated.get((s, p, o)) or stated.get((s, p))
-                       or tuple(sorted(derived.get(s, []), key=lambda e: e.start)))
+                       or tuple(sorted(own_of(s), key=lambda e: e.start)))
             self.g.add_edge(s, o, key=p, label=self.predicate_label(p), excerpts=support)
             if p in inverses:
                 self.g.add_edge(o, s, key=inverses[p], label=self.predicate_label(inverses[p]), excerpts=support)
         for node in list(self.g.nodes):
             label = self.graph.value(node, SKOS.prefLabel)
-            own = [e for e in derived.get(node, []) if e not in for_statements.get(node, ())] or derived.get(node, [])
+            own = own_of(node)
             self.g.nodes[node].update(
                 label=str(label) if label is not None else _local(node),
                 type=self._node_type(node, classes),
@@ -239,7 +245,8 @@ class GraphView:
         for excerpt in sources.values():
             if text[excerpt.start:excerpt.end] != excerpt.quote:
                 raise ExplanationError(f"quote at {excerpt.start}-{excerpt.end} is not verbatim in the article")
-        return Explanation(path, labels, tuple(sources.values()))
+        steps = tuple(tuple(self.g.get_edge_data(u, v, key=k)["excerpts"]) for u, v, k in edges)
+        return Explanation(path, labels, tuple(sources.values()), steps)
 
     def _article(self) -> str:
         if self.article_text is None:

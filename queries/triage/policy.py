@@ -79,9 +79,14 @@ class TriagePolicy:
         """The body regions of what was reported (systemic left out), and whether only systemic findings were."""
         raise NotImplementedError
 
+    def interpretations_with_values(self, iri: URIRef) -> tuple[tuple[str, str, str | None], ...]:
+        """The curator's readings of a rule or action: (the property read, or 'the whole fact'; the note; the one
+        value of the property the reading is about, such as the action of one 'calls for', or None)."""
+        raise NotImplementedError
+
     def interpretations_of(self, iri: URIRef) -> tuple[tuple[str, str], ...]:
         """The curator's readings of a rule or action: (the property read, or 'the whole fact'; the note)."""
-        raise NotImplementedError
+        return tuple((prop, note) for prop, note, _ in self.interpretations_with_values(iri))
 
     def _interpretations(self, flags: list[RuleResult], recommendations: list[Recommendation]
                          ) -> dict[str, tuple[tuple[str, str], ...]]:
@@ -90,8 +95,10 @@ class TriagePolicy:
         by_id = {rule.id: rule for rule in flags}
         for rec in recommendations:
             own = self.interpretations_of(rec.iri)
-            calling = tuple(n for rule_id in rec.rules if rule_id in by_id
-                            for n in self.interpretations_of(by_id[rule_id].iri) if n[0] == "calls for")
+            # a rule's reading of what it calls for, at the action it is about (or at each, when about none)
+            calling = tuple((prop, note) for rule_id in rec.rules if rule_id in by_id
+                            for prop, note, value in self.interpretations_with_values(by_id[rule_id].iri)
+                            if prop == "calls for" and value in (None, rec.id))
             notes[rec.id] = tuple(dict.fromkeys(own + calling))
         return {k: v for k, v in notes.items() if v}
 

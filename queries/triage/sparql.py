@@ -52,7 +52,7 @@ class TriageEngine(TriagePolicy):
     def needs_region_finding(self, rule: URIRef) -> bool:
         return bool(self.graph.value(rule, MSKG.needsRegionFinding))
 
-    def interpretations_of(self, iri: URIRef) -> tuple[tuple[str, str], ...]:
+    def interpretations_with_values(self, iri: URIRef) -> tuple[tuple[str, str, str | None], ...]:
         cache = self.__dict__.setdefault("_notes", {})
         if iri not in cache:
             cache[iri] = read_interpretations(self.graph, iri)
@@ -216,13 +216,15 @@ class TriageEngine(TriagePolicy):
             results.append(result)
         return results
 
-def read_interpretations(graph: Graph, iri: URIRef) -> tuple[tuple[str, str], ...]:
-    """The curator's notes on ``iri`` (mskg:hasInterpretation), each with the label of the property it reads."""
+def read_interpretations(graph: Graph, iri: URIRef) -> tuple[tuple[str, str, str | None], ...]:
+    """The curator's notes on ``iri`` (mskg:hasInterpretation): the label of the property each reads, the note,
+    and the one value it is about (mskg:forValue: the action of one 'calls for'), else None."""
     out = []
     for node in sorted(graph.objects(iri, MSKG.hasInterpretation)):
         prop = graph.value(node, MSKG.interpretsProperty)
         prop_label = "the whole fact" if prop is None else str(graph.value(prop, SKOS.prefLabel) or _local(prop))
-        out.append((prop_label, str(graph.value(node, RDFS.comment))))
+        value = graph.value(node, MSKG.forValue)
+        out.append((prop_label, str(graph.value(node, RDFS.comment)), None if value is None else _local(value)))
     return tuple(out)
 
 
