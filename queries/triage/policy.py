@@ -114,7 +114,13 @@ class TriagePolicy:
         rules = self.rules(presentation)
         fired = [r for r in rules if r.fires]
         urgency = max((r.urgency for r in fired), key=lambda u: u.rank, default=self.urgencies["self-care"])
-        stop = any(r.is_red_flag for r in fired)
+        return self.answer(presentation, rules, urgency, any(r.is_red_flag for r in fired), explain)
+
+    def answer(self, presentation: Presentation, rules: list[RuleResult], urgency: Urgency, stop: bool,
+               explain: bool) -> TriageResult:
+        """The answer once an engine has decided which rules fire, at what urgency, and whether training
+        stops: one place for every engine (the OWL reasoner decides those three differently)."""
+        fired = [r for r in rules if r.fires]
         present, every_region = self.regions(presentation)
         recommendations = self._recommendations(rules, stop)
         if every_region:  # nothing of a body region was reported: no scan of one

@@ -201,20 +201,9 @@ class TriageEngine(TriagePolicy):
             rules = [replace(r, fires=r.id in owl.fired) for r in candidates.values()]
             urgency = max((self.urgencies[t] for t in owl.tiers), key=lambda u: u.rank,
                           default=self.urgencies["self-care"])
-            stop = owl.training_stop
-            recommendations = self._recommendations(rules, stop)
-            if urgency.without_safety_net:
-                recommendations = [r for r in recommendations if r.kind != "safety-net"]
-            present, every_region = self.regions(presentation)
-            result = TriageResult(presentation, urgency, "stop" if stop else "modify", rules, recommendations,
-                                  self.not_asked(presentation), regions=tuple(sorted(present)),
-                                  every_region=every_region,
-                                  interpretations=self._interpretations([r for r in rules if r.fires],
-                                                                        recommendations))
-            if explain:
-                self.explain(result)
-            results.append(result)
+            results.append(self.answer(presentation, rules, urgency, owl.training_stop, explain))
         return results
+
 
 def read_interpretations(graph: Graph, iri: URIRef) -> tuple[tuple[str, str, str | None], ...]:
     """The curator's notes on ``iri`` (mskg:hasInterpretation): the label of the property each reads, the note,
