@@ -3,6 +3,18 @@ clients on loopback for a bounded time with the same named queries; queries per 
 errors, and the ratio. Both servers are started and stopped by this script.
 
     python benchmarks/endpoint.py [--seconds 15] [--clients 8] [--workers 2]
+
+With ``--abuse``, `mskg serve` alone under the three abuses of issue 13 item 3, each measured as a
+well-behaved client on another address (127.0.0.2; Linux routes all of 127/8 to loopback) sees it:
+
+* a flood of runaway queries from one address (``--flooders`` threads): the other client's ``ASK {}``
+  p50/p99 latency and error rate;
+* 50 clients that ask for a large result (a 10,000-row join, several MB of JSON) and never read it: the
+  server process's peak resident memory (workers excluded), and the other client's latency meanwhile;
+* Slowloris: 500 sockets from one address that never send a byte: how many the server keeps open, when
+  it closes them, and the other client's latency meanwhile.
+
+    python benchmarks/endpoint.py --abuse [--seconds 20] [--flooders 8] [--workers 2]
 """
 from __future__ import annotations
 
@@ -42,6 +54,9 @@ def wait(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
 
 
 def drive(url: str, queries: list[str], clients: int, seconds: float, max_requests: int) -> dict:
+    import http.client
+
+    parts = urllib.parse.urlsplit(url)
     latencies: list[float] = []
     errors = [0]
     lock = threading.Lock()
@@ -54,14 +69,17 @@ def drive(url: str, queries: list[str], clients: int, seconds: float, max_reques
                 if len(latencies) + errors[0] >= max_requests:
                     return
             body = urllib.parse.urlencode({"query": queries[i % len(queries)]}).encode()
-            request = urllib.request.Request(url, data=body, headers={
-                "Content-Type": "application/x-www-form-urlencoded", "Accept": "application/sparql-results+json"})
             start = time.perf_counter()
-            try:
-                with urllib.request.urlopen(request, timeout=30) as response:
-                    response.read()
-                    ok = response.status == 200
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
+            try:  # each client from its own loopback address, as separate users would be
+                connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30,
+                                                        source_address=(f"127.0.0.{10 + offset}", 0))
+                connection.request("POST", parts.path, body=body, headers={
+                    "Content-Type": "application/x-www-form-urlencoded", "Accept": "application/sparql-results+json"})
+                response = connection.getresponse()
+                response.read()
+                ok = response.status == 200
+                connection.close()
+            except (OSError, http.client.HTTPException):
                 ok = False
             elapsed = time.perf_counter() - start
             with lock:
@@ -84,13 +102,193 @@ def drive(url: str, queries: list[str], clients: int, seconds: float, max_reques
             "errors": errors[0], "requests": len(latencies)}
 
 
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+LARGE = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } LIMIT 10000"
+OTHER = "127.0.0.2"  # the well-behaved client's address
+
+
+def ask(port: int, source: str = OTHER, timeout: float = 30) -> tuple[bool, float]:
+    """One ``ASK {}`` from ``source``: (answered 200, seconds)."""
+    import http.client
+
+    start = time.perf_counter()
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout, source_address=(source, 0))
+        connection.request("GET", "/sparql?query=" + urllib.parse.quote("ASK {}"))
+        response = connection.getresponse()
+        response.read()
+        ok = response.status == 200
+        connection.close()
+    except (OSError, http.client.HTTPException):
+        ok = False
+    return ok, time.perf_counter() - start
+
+
+def probe_latency(port: int, stop: threading.Event, pause: float = 0.05) -> dict:
+    """The other client's ``ASK {}``, one after another until ``stop``: latencies and errors (filled in)."""
+    result: dict = {"latencies": [], "errors": 0}
+
+    def loop() -> None:
+        while not stop.is_set():
+            ok, seconds = ask(port)
+            if ok:
+                result["latencies"].append(seconds)
+            else:
+                result["errors"] += 1
+            time.sleep(pause)
+
+    result["thread"] = threading.Thread(target=loop)
+    result["thread"].start()
+    return result
+
+
+def summary(result: dict) -> str:
+    result["thread"].join()
+    ordered = sorted(result["latencies"])
+    total = len(ordered) + result["errors"]
+    if not ordered:
+        return f"no answer in {total} requests"
+    p50 = 1000 * statistics.median(ordered)
+    p99 = 1000 * ordered[int(0.99 * (len(ordered) - 1))]
+    return (f"ASK {{}} from another address: p50 {p50:.0f} ms, p99 {p99:.0f} ms, "
+            f"errors {result['errors']} of {total} ({100 * result['errors'] / total:.1f} %)")
+
+
+def rss_kb(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+
+
+def open_sockets(pid: int) -> int:
+    import os
+
+    count = 0
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            count += os.readlink(f"/proc/{pid}/fd/{fd}").startswith("socket:")
+        except OSError:
+            pass
+    return count
+
+
+def abuse(args: argparse.Namespace) -> None:
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "mskg.cli", "serve", "--port", str(port), "--workers",
+                               str(args.workers), "--timeout", "5"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/sparql"
+    try:
+        wait(url, server)
+        print(f"mskg serve under abuse — {args.workers} workers, --timeout 5, other options at their defaults; "
+              f"{args.seconds:g} s per scenario, loopback")
+        stop = threading.Event()
+        baseline = probe_latency(port, stop)
+        time.sleep(min(5.0, args.seconds))
+        stop.set()
+        print(f"  quiet server:           {summary(baseline)}")
+
+        # 1. a flood of runaway queries from one address
+        stop = threading.Event()
+        answered = {"503": 0, "other": 0}
+
+        def flood() -> None:
+            while not stop.is_set():
+                try:
+                    with urllib.request.urlopen(url + "?query=" + urllib.parse.quote(RUNAWAY), timeout=60) as r:
+                        r.read()
+                        answered["other"] += 1
+                except urllib.error.HTTPError as exc:
+                    answered["503" if exc.code == 503 else "other"] += 1
+                except (urllib.error.URLError, OSError):
+                    answered["other"] += 1
+
+        flooders = [threading.Thread(target=flood) for _ in range(args.flooders)]
+        for t in flooders:
+            t.start()
+        time.sleep(1)
+        probe = probe_latency(port, stop)
+        time.sleep(args.seconds)
+        stop.set()
+        for t in flooders:
+            t.join()
+        print(f"  {args.flooders} flooders of runaway queries ({answered['503']} stopped with 503):")
+        print(f"                          {summary(probe)}")
+
+        # 2. 50 clients that ask for a large result and never read it
+        rss_before = rss_kb(server.pid)
+        sockets = []
+        request = ("GET /sparql?query=" + urllib.parse.quote(LARGE) + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                   "Accept: application/sparql-results+json\r\n\r\n").encode()
+        stop = threading.Event()
+        probe = probe_latency(port, stop)
+        for _ in range(50):
+            s = socket.socket()
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            s.connect(("127.0.0.1", port))
+            s.sendall(request)
+            sockets.append(s)
+        peak, ends = rss_before, time.monotonic() + args.seconds
+        while time.monotonic() < ends:
+            peak = max(peak, rss_kb(server.pid))
+            time.sleep(0.25)
+        stop.set()
+        dropped = 0
+        for s in sockets:
+            s.settimeout(0)
+            try:
+                while s.recv(1 << 20):
+                    pass
+                dropped += 1  # end of stream before the answer was read: the server closed it
+            except BlockingIOError:
+                pass
+            except OSError:
+                dropped += 1
+            s.close()
+        print(f"  50 clients that never read a {LARGE!r} answer:")
+        print(f"                          server RSS {rss_before / 1024:.0f} MB before, peak {peak / 1024:.0f} MB "
+              f"(+{(peak - rss_before) / 1024:.0f} MB); {dropped} of 50 connections dropped by the server "
+              f"within {args.seconds:g} s")
+        print(f"                          {summary(probe)}")
+
+        # 3. Slowloris: 500 silent sockets from one address
+        stop = threading.Event()
+        silent = []
+        for _ in range(500):
+            s = socket.socket()
+            s.connect(("127.0.0.1", port))
+            silent.append(s)
+        time.sleep(1)
+        probe = probe_latency(port, stop)
+        held = open_sockets(server.pid)
+        started = time.monotonic()
+        while open_sockets(server.pid) > 10 and time.monotonic() - started < 60:
+            time.sleep(0.25)
+        closed_after = time.monotonic() - started + 1
+        stop.set()
+        for s in silent:
+            s.close()
+        print(f"  500 silent sockets from one address: the server held {held} sockets (listener and its "
+              f"workers' pipes included), all silent ones closed after {closed_after:.0f} s")
+        print(f"                          {summary(probe)}")
+    finally:
+        server.terminate()
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--max-requests", type=int, default=200_000)
+    parser.add_argument("--abuse", action="store_true", help="measure the abuse scenarios instead")
+    parser.add_argument("--flooders", type=int, default=8)
     args = parser.parse_args()
+    if args.abuse:
+        abuse(args)
+        return
     queries = [query_text(n) for n in query_names() if n not in TRIAGE_QUERIES]
     mskg_port, ox_port = free_port(), free_port()
     mskg = subprocess.Popen([sys.executable, "-m", "mskg.cli", "serve", "--port", str(mskg_port),

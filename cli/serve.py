@@ -16,19 +16,36 @@ from .params import SECONDS
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 256), help="Query worker processes.")
 @click.option("--memory-limit", default=2048, show_default=True, type=click.IntRange(64, 1_048_576),
               help="Memory cap per worker, in MB.")
+@click.option("--max-result-bytes", default=16_000_000, show_default=True, type=click.IntRange(1, 2**31 - 1),
+              help="Most bytes of one written result; a larger one gets 413 before anything is sent.")
+@click.option("--header-timeout", default=10.0, show_default=True, type=SECONDS,
+              help="Seconds a client has to send a request line and headers (408, or closed if it sent "
+                   "nothing), and again for a POST body.")
+@click.option("--idle-timeout", default=10.0, show_default=True, type=SECONDS,
+              help="Seconds a connection may stay silent between requests, or take nothing of a response "
+                   "being sent, before it is closed.")
+@click.option("--max-header-bytes", default=16_384, show_default=True, type=click.IntRange(1_024, 1_048_576),
+              help="Most bytes of a request line and headers (431 above).")
+@click.option("--max-connections", default=256, show_default=True, type=click.IntRange(1, 100_000),
+              help="Most open connections; one more gets 503 and is closed.")
+@click.option("--max-client-connections", default=32, show_default=True, type=click.IntRange(1, 100_000),
+              help="Most open connections from one client address; one more gets 503 and is closed.")
 @click.option("--cors-origin", "cors_origins", multiple=True, metavar="ORIGIN",
               help="Allow browser clients from this origin (repeatable; '*' for any). Off by default; never with credentials.")
 @click.option("--allowed-host", "allowed_hosts", multiple=True, metavar="HOST",
               help="A Host name clients may use (repeatable; '*' for any). Default: the --host address, localhost, "
                    "127.0.0.1 and ::1. Other Host headers get 421 (guards against DNS rebinding).")
-def serve(host, port, timeout, max_results, workers, memory_limit, cors_origins, allowed_hosts):
+def serve(host, port, timeout, max_results, workers, memory_limit, max_result_bytes, header_timeout, idle_timeout,
+          max_header_bytes, max_connections, max_client_connections, cors_origins, allowed_hosts):
     """Serve the graph at http://HOST:PORT/sparql (SPARQL 1.1 Protocol, read-only)."""
     from ..queries.endpoint.server import LOCAL_HOSTS, ServerConfig
     from ..queries.endpoint.server import serve as run
 
     hosts = list(allowed_hosts) or list(LOCAL_HOSTS)
     config = ServerConfig(timeout=timeout, max_rows=max_results, workers=workers, memory_mb=memory_limit,
-                          cors_origins=list(cors_origins), allowed_hosts=hosts)
+                          max_result_bytes=max_result_bytes, header_timeout=header_timeout,
+                          idle_timeout=idle_timeout, max_header_bytes=max_header_bytes,
+                          max_connections=max_connections, max_client_connections=max_client_connections, cors_origins=list(cors_origins), allowed_hosts=hosts)
     click.echo(f"mskg: SPARQL endpoint on http://{host}:{port}/sparql (read-only; {timeout:g} s and "
                f"{max_results} rows per query)", err=True)
     if host in ("0.0.0.0", "::") and not allowed_hosts:

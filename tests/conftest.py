@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import copy
 import os
+import socket
 import subprocess
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -60,6 +63,75 @@ def pytest_sessionfinish(session, exitstatus):
             for nodeid in unexpected:
                 reporter.write_line(f"  {nodeid}", red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+class Listener:
+    """A TCP listener on loopback that counts (and at once closes) every connection made to it: what must
+    never connect is pointed at it, and its count must stay 0."""
+
+    def __init__(self):
+        self.socket = socket.socket()
+        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.socket.bind(("127.0.0.1", 0))
+        self.socket.listen(50)
+        self.socket.settimeout(0.1)
+        self.port = self.socket.getsockname()[1]
+        self.connections = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self):
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.socket.accept()
+            except (TimeoutError, OSError):
+                continue
+            self.connections += 1
+            conn.close()
+
+    def settle(self, seconds: float = 0.3) -> int:
+        """The count after a pause (a connection under way has time to arrive)."""
+        time.sleep(seconds)
+        return self.connections
+
+    def close(self) -> int:
+        """Stop listening; connections still waiting in the backlog are counted too. Returns the count."""
+        if not self._stop.is_set():
+            self._stop.set()
+            self._thread.join(5)
+            self.socket.setblocking(False)
+            while True:
+                try:
+                    conn, _ = self.socket.accept()
+                except OSError:
+                    break
+                self.connections += 1
+                conn.close()
+            self.socket.close()
+        return self.connections
+
+
+@pytest.fixture
+def listener():
+    """A :class:`Listener` for one test."""
+    made = Listener()
+    yield made
+    made.close()
+
+
+@pytest.fixture
+def make_listener():
+    """Makes as many :class:`Listener` as a test needs; all are closed after it."""
+    made: list[Listener] = []
+
+    def make() -> Listener:
+        made.append(Listener())
+        return made[-1]
+
+    yield make
+    for each in made:
+        each.close()
 
 
 @pytest.fixture(scope="session")

@@ -10,8 +10,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import socket
-import threading
 import time
 import urllib.parse
 from decimal import Decimal
@@ -57,35 +55,6 @@ def mskg_query(*args: str):
 
 def get(endpoint, query: str, accept: str | None = None, **params):
     return endpoint.request(params={"query": query, **params}, headers={"Accept": accept} if accept else {})
-
-
-class Listener:
-    """A TCP listener on loopback that records (and at once closes) every connection made to it."""
-
-    def __init__(self):
-        self.socket = socket.socket()
-        self.socket.bind(("127.0.0.1", 0))
-        self.socket.listen(5)
-        self.socket.settimeout(0.2)
-        self.port = self.socket.getsockname()[1]
-        self.connections = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._accept, daemon=True)
-        self._thread.start()
-
-    def _accept(self):
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.socket.accept()
-            except (TimeoutError, OSError):
-                continue
-            self.connections += 1
-            conn.close()
-
-    def close(self):
-        self._stop.set()
-        self._thread.join(5)
-        self.socket.close()
 
 
 # ====================================================================== 1. the read-only guard
@@ -193,12 +162,9 @@ SMUGGLED_REFUSAL = [(403, SERVICE), (403, UNCHECKABLE), (403, SERVICE), (400, "t
 
 
 @pytest.mark.parametrize("template,refusal", list(zip(SMUGGLED_SERVICE, SMUGGLED_REFUSAL)), ids=SMUGGLED_IDS)
-def test_endpoint_refuses_a_smuggled_service_without_any_connection(endpoint, template, refusal):
-    listener = Listener()
-    try:
-        status, _, body = get(endpoint, template.replace("PORT", str(listener.port)))
-    finally:
-        listener.close()
+def test_endpoint_refuses_a_smuggled_service_without_any_connection(endpoint, listener, template, refusal):
+    status, _, body = get(endpoint, template.replace("PORT", str(listener.port)))
+    listener.close()
     expected_status, message = refusal
     prefix = "" if expected_status == 403 else "Bad query: "
     assert (status, listener.connections) == (expected_status, 0), body
@@ -206,22 +172,18 @@ def test_endpoint_refuses_a_smuggled_service_without_any_connection(endpoint, te
 
 
 @pytest.mark.parametrize("template,refusal", list(zip(SMUGGLED_SERVICE, SMUGGLED_REFUSAL)), ids=SMUGGLED_IDS)
-def test_cli_refuses_a_smuggled_service_without_any_connection(template, refusal):
-    listener = Listener()
-    try:
-        result = mskg_query("-e", template.replace("PORT", str(listener.port)))
-    finally:
-        listener.close()
+def test_cli_refuses_a_smuggled_service_without_any_connection(listener, template, refusal):
+    result = mskg_query("-e", template.replace("PORT", str(listener.port)))
+    listener.close()
     assert (result.exit_code, listener.connections) == (2, 0)
     assert result.stderr.startswith(f"mskg query: {refusal[1]}")
 
 
 @pytest.mark.parametrize("template", SMUGGLED_SERVICE, ids=SMUGGLED_IDS)
-def test_each_smuggled_service_does_connect_without_the_guard(template):
+def test_each_smuggled_service_does_connect_without_the_guard(listener, template):
     """The cases above are real: Oxigraph itself, unguarded, connects (or the test proves nothing)."""
     import pyoxigraph as ox
 
-    listener = Listener()
     try:
         try:
             result = ox.Store().query(template.replace("PORT", str(listener.port)),

@@ -12,9 +12,6 @@ same texts, evaluated by Oxigraph *without* the guard, do connect.
 """
 from __future__ import annotations
 
-import socket
-import threading
-import time
 import urllib.parse
 from collections import Counter
 from dataclasses import dataclass, field
@@ -32,40 +29,6 @@ from mskg.queries.guard import (ForbiddenQuery, QueryRefused, check_query, oxigr
 from .test_server import Server
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
-
-
-class Listener:
-    """A TCP listener on loopback (a socket accept thread) that counts every connection made to it."""
-
-    def __init__(self):
-        self.socket = socket.socket()
-        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.socket.bind(("127.0.0.1", 0))
-        self.socket.listen(50)
-        self.socket.settimeout(0.1)
-        self.port = self.socket.getsockname()[1]
-        self.connections = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._accept, daemon=True)
-        self._thread.start()
-
-    def _accept(self):
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.socket.accept()
-            except (TimeoutError, OSError):
-                continue
-            self.connections += 1
-            conn.close()
-
-    def settle(self, seconds: float = 0.3) -> int:
-        time.sleep(seconds)
-        return self.connections
-
-    def close(self):
-        self._stop.set()
-        self._thread.join(5)
-        self.socket.close()
 
 
 # ---------------------------------------------------------------------- the corpus
@@ -214,8 +177,8 @@ def assert_covers(seen: Counter, cases: list[Case], examples: int) -> None:
 
 # ---------------------------------------------------------------------- the library function
 
-def test_the_guard_refuses_every_spelling_and_nothing_connects():
-    guarded, unguarded = Listener(), Listener()
+def test_the_guard_refuses_every_spelling_and_nothing_connects(make_listener):
+    guarded, unguarded = make_listener(), make_listener()
     cases: list[Case] = []
     seen: Counter = Counter()
     outcomes: Counter = Counter()
@@ -310,8 +273,7 @@ def test_a_crash_of_oxigraphs_parser_is_contained_in_the_child():
 
 # ---------------------------------------------------------------------- `mskg query -e`
 
-def test_mskg_query_e_refuses_the_corpus_without_any_connection():
-    listener = Listener()
+def test_mskg_query_e_refuses_the_corpus_without_any_connection(listener):
     cases: list[Case] = []
     seen: Counter = Counter()
     examples = 120
@@ -343,8 +305,7 @@ def endpoint():
     s.stop()
 
 
-def test_mskg_serve_refuses_the_corpus_without_any_connection(endpoint):
-    listener = Listener()
+def test_mskg_serve_refuses_the_corpus_without_any_connection(endpoint, listener):
     cases: list[Case] = []
     seen: Counter = Counter()
     statuses: Counter = Counter()

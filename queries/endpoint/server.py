@@ -11,14 +11,20 @@ Safety, decided before anything is evaluated: SPARQL Update (the ``update`` para
 FROM / FROM NAMED anywhere → 403, a custom function call → 400, so the server never makes an outbound
 connection or reads a local file on a query's behalf. The guard's parse (pure Python, tens of ms) runs in
 the worker, off the event loop and under the query's time limit. Each query runs in a worker process with
-a time limit, a row limit and a memory limit (see :mod:`mskg.queries.endpoint.workers`); an overrun gets an error
-status, never a 200 with a truncated body. CORS is off unless origins are allowed explicitly, and
+a time limit, a row limit, a byte limit and a memory limit, cut off from the network (see
+:mod:`mskg.queries.endpoint.workers` and :mod:`~mskg.queries.endpoint.sandbox`); an overrun gets an error
+status, never a 200 with a truncated body. Workers are handed out fairly across client addresses, and a
+result is read from its worker only as fast as the client takes it. Connections are bounded by
+:mod:`mskg.queries.endpoint.protocol` (a cap, header and idle timeouts, a header size limit), and the
+request's own checks (decoding, form parsing) run in a thread, off the event loop. CORS is off unless origins are allowed explicitly, and
 credentials are never allowed. A request whose ``Host`` is not in the allow-list gets 421 (DNS
 rebinding), and every response, errors included, carries ``X-Content-Type-Options: nosniff`` and a
 Content-Security-Policy.
 """
 from __future__ import annotations
 
+import asyncio
+import sys
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
@@ -33,7 +39,8 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from ..triage.records import DISCLAIMER
-from .workers import Answer, WorkerPool
+from .sandbox import describe
+from .workers import Answer, EndpointPool, Streamed, WorkerSettings
 
 FORM = "application/x-www-form-urlencoded"
 SPARQL_QUERY = "application/sparql-query"
@@ -55,6 +62,17 @@ class ServerConfig:
     workers: int = 2
     memory_mb: int = 2048
     max_body: int = 1_000_000
+    #: Bytes of one written result (the worker refuses a larger one with 413 before anything is sent).
+    max_result_bytes: int = 16_000_000
+    #: Seconds for a request line and headers to arrive (and again for a POST body).
+    header_timeout: float = 10.0
+    #: Seconds a connection may stay silent between requests, or take nothing of a response being sent.
+    idle_timeout: float = 10.0
+    #: Bytes of request line and headers (431 above).
+    max_header_bytes: int = 16_384
+    #: Open connections (503 and closed above), in all and from one client address.
+    max_connections: int = 256
+    max_client_connections: int = 32
     cors_origins: list[str] = field(default_factory=list)
     #: Host names (without port) the server answers for; "*" for any. :func:`serve` adds the bound address.
     allowed_hosts: list[str] = field(default_factory=lambda: list(LOCAL_HOSTS))
@@ -64,8 +82,33 @@ def _text(status: int, message: str) -> Response:
     return PlainTextResponse(message.rstrip() + "\n", status_code=status)
 
 
-def _answer(answer: Answer) -> Response:
+def _answer(answer: Answer | Streamed) -> Response | StreamedResponse:
+    if isinstance(answer, Streamed):
+        return StreamedResponse(answer)
     return Response(answer.body, status_code=answer.status, media_type=answer.content_type)
+
+
+class StreamedResponse:
+    """A 200 result sent piece by piece as its worker hands them over, each piece only once the client has
+    taken enough of the last (the server's send waits while the connection's write buffer is full); the
+    length is known, so it is declared. However the sending ends, the worker is given back."""
+
+    def __init__(self, stream: Streamed):
+        self.stream = stream
+
+    async def __call__(self, scope, receive, send) -> None:
+        try:
+            await send({"type": "http.response.start", "status": 200, "headers": [
+                (b"content-type", self.stream.content_type.encode("latin-1")),
+                (b"content-length", str(self.stream.length).encode("ascii"))]})
+            async for piece in self.stream.pieces():
+                await send({"type": "http.response.body", "body": piece, "more_body": True})
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+        except asyncio.CancelledError:
+            self.stream.abandon()
+            raise
+        finally:
+            await self.stream.close()  # a client gone half-way: the rest is read into nothing
 
 
 SERVICE_DESCRIPTION = """@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .
@@ -91,12 +134,14 @@ def create_app(ntriples: bytes, triples: int, config: ServerConfig | None = None
     """The ASGI application over one graph (given as N-Triples, loaded by each worker), with the
     educators' pages (``site``, from :func:`mskg.queries.site.pages.build_site`) when given."""
     config = config or ServerConfig()
-    state: dict[str, WorkerPool] = {}
+    state: dict[str, EndpointPool] = {}
+    settings = WorkerSettings(max_rows=config.max_rows, memory_mb=config.memory_mb,
+                              max_bytes=config.max_result_bytes)
 
     @asynccontextmanager
     async def lifespan(app):
-        state["pool"] = await run_in_threadpool(
-            WorkerPool, ntriples, config.workers, config.timeout, config.max_rows, config.memory_mb)
+        state["pool"] = await run_in_threadpool(EndpointPool, ntriples, config.workers, config.timeout, settings)
+        print(describe(state["pool"].isolation), file=sys.stderr, flush=True)
         try:
             yield
         finally:
@@ -114,44 +159,22 @@ def create_app(ntriples: bytes, triples: int, config: ServerConfig | None = None
         except Exception as exc:  # nothing a client sends may crash the server
             return _text(500, f"Internal error: {type(exc).__name__}")
 
-    async def _sparql(request: Request) -> Response:
-        params = list(parse_qsl(request.url.query, keep_blank_values=True))
-        query: list[str] = []
+    async def _sparql(request: Request) -> Response | StreamedResponse:
+        body = None
         if request.method == "POST":
-            content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-            body = await _read_body(request, config.max_body)
+            body = await _read_body(request, config.max_body, config.header_timeout)
             if isinstance(body, Response):
                 return body
-            if content_type == SPARQL_UPDATE:
-                return _text(403, "This endpoint is read-only: SPARQL Update is not accepted")
-            try:
-                text = body.decode("utf-8")
-            except UnicodeDecodeError:
-                return _text(400, "The request body is not UTF-8")
-            if content_type == FORM:
-                params += parse_qsl(text, keep_blank_values=True)
-            elif content_type == SPARQL_QUERY:
-                query.append(text)
-            else:
-                return _text(415, f"Unsupported media type {content_type or '(none)'!r}: send {FORM} or {SPARQL_QUERY}")
-        names = [name for name, _ in params]
-        if "update" in names:
-            return _text(403, "This endpoint is read-only: SPARQL Update is not accepted")
-        if "default-graph-uri" in names or "named-graph-uri" in names:
-            return _text(400, "default-graph-uri and named-graph-uri are not supported: queries run on the mskg graph")
-        query += [value for name, value in params if name == "query"]
-        if len(query) > 1:
-            return _text(400, "More than one query given: send exactly one 'query'")
-        if not query:
-            if request.method == "GET":
-                return description(request)
-            return _text(400, "No query given: send a 'query' parameter or an application/sparql-query body")
-        text = query[0]
-        if not text.strip():
-            return _text(400, "The query is empty")
+        # Decoding and parsing a body of up to max_body bytes is CPU work: not on the event loop.
+        text = await run_in_threadpool(_query_of, request.method, request.url.query,
+                                       request.headers.get("content-type", ""), body)
+        if isinstance(text, Response):
+            return text
+        if text is None:
+            return description(request)
         # The query guard runs in the worker, right before the engine (see mskg.queries.guard).
-        answer = await run_in_threadpool(state["pool"].run, text, request.headers.get("accept"))
-        return _answer(answer)
+        client = request.client.host if request.client else ""
+        return _answer(await state["pool"].query(text, request.headers.get("accept"), client))
 
     async def home(request: Request) -> Response:
         if site and "index.html" in site:
@@ -226,14 +249,58 @@ class HostAndHeaders:
         return await self.app(scope, receive, send_with_headers)
 
 
-async def _read_body(request: Request, limit: int) -> bytes | Response:
+def _query_of(method: str, url_query: str, content_type: str, body: bytes | None) -> str | Response | None:
+    """The one query a request carries, an error response, or None for a GET without a query (the
+    service description). Pure: runs in a thread."""
+    params = list(parse_qsl(url_query, keep_blank_values=True))
+    query: list[str] = []
+    if method == "POST":
+        content_type = content_type.split(";")[0].strip().lower()
+        if content_type == SPARQL_UPDATE:
+            return _text(403, "This endpoint is read-only: SPARQL Update is not accepted")
+        try:
+            text = (body or b"").decode("utf-8")
+        except UnicodeDecodeError:
+            return _text(400, "The request body is not UTF-8")
+        if content_type == FORM:
+            params += parse_qsl(text, keep_blank_values=True)
+        elif content_type == SPARQL_QUERY:
+            query.append(text)
+        else:
+            return _text(415, f"Unsupported media type {content_type or '(none)'!r}: send {FORM} or {SPARQL_QUERY}")
+    names = [name for name, _ in params]
+    if "update" in names:
+        return _text(403, "This endpoint is read-only: SPARQL Update is not accepted")
+    if "default-graph-uri" in names or "named-graph-uri" in names:
+        return _text(400, "default-graph-uri and named-graph-uri are not supported: queries run on the mskg graph")
+    query += [value for name, value in params if name == "query"]
+    if len(query) > 1:
+        return _text(400, "More than one query given: send exactly one 'query'")
+    if not query:
+        if method == "GET":
+            return None
+        return _text(400, "No query given: send a 'query' parameter or an application/sparql-query body")
+    if not query[0].strip():
+        return _text(400, "The query is empty")
+    return query[0]
+
+
+async def _read_body(request: Request, limit: int, timeout: float) -> bytes | Response:
+    """The request body, or 413 past ``limit`` bytes, or 408 when it has not all arrived within ``timeout`` s
+    (the connection is then closed: the rest of the body is not read)."""
     chunks = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            return _text(413, f"The request body is larger than {limit} bytes")
-        chunks.append(chunk)
+    try:
+        async with asyncio.timeout(timeout):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    return _text(413, f"The request body is larger than {limit} bytes")
+                chunks.append(chunk)
+    except TimeoutError:
+        response = _text(408, f"The request body did not arrive within {timeout:g} s")
+        response.headers["Connection"] = "close"
+        return response
     return b"".join(chunks)
 
 
@@ -251,4 +318,13 @@ def serve(host: str = "127.0.0.1", port: int = 8000, config: ServerConfig | None
         config.allowed_hosts = [*config.allowed_hosts, host]
     graph = load_graph()
     app = create_app(to_ntriples(graph).encode("utf-8"), len(graph), config, build_site(graph))
-    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+    from .protocol import protocol_factory
+
+    http = protocol_factory(max_connections=config.max_connections,
+                            max_client_connections=config.max_client_connections, header_timeout=config.header_timeout,
+                            idle_timeout=config.idle_timeout, max_header_bytes=config.max_header_bytes,
+                            security_headers=[("x-content-type-options", "nosniff"),
+                                              ("content-security-policy", DATA_CSP)])
+    # h11's own limit on a buffered head sits one byte above ours, so a large head gets 431, not h11's 400
+    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False, http=http,
+                timeout_keep_alive=config.idle_timeout, h11_max_incomplete_event_size=config.max_header_bytes + 1)

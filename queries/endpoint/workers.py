@@ -3,17 +3,33 @@
 A pure-Python engine cannot be interrupted from inside its own thread, and Oxigraph has no cancellation
 API in Python, so the endpoint sends each query to a worker process holding its own copy of the store.
 The parent waits at most ``timeout`` seconds; on overrun it kills the worker, starts a fresh one, and the
-client gets an error status. Results are capped at ``max_rows`` while they are produced, and the whole
-answer (status included) is decided before anything is sent. A memory cap (RLIMIT_AS) bounds a worker.
+client gets an error status. Results are capped at ``max_rows`` while they are produced and at
+``max_bytes`` once written, and the whole answer (status included) is decided before anything is sent.
+A memory cap (RLIMIT_AS) bounds a worker, and a worker is cut off from the network before it loads the
+store (:mod:`mskg.queries.endpoint.sandbox`).
+
+The written answer stays in the worker: the parent reads it in :data:`CHUNK`-sized pieces only as fast as
+its client takes them (:class:`Streamed`), so a client that never reads costs the server one piece, not
+the answer. The endpoint's pool (:class:`EndpointPool`) hands workers out fairly across client addresses
+(:class:`FairQueue`); :class:`WorkerPool` is the blocking one-query form used by ``mskg query``.
 """
 from __future__ import annotations
 
+import asyncio
 import multiprocessing as mp
 import queue
 import signal
-import threading
+import sys
 import time
+from collections import deque
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+
+from .sandbox import MECHANISMS
+
+#: The piece of a written answer that goes from a worker to the server at a time.
+CHUNK = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -74,6 +90,19 @@ def negotiate(accept: str | None, kind: str) -> str | None:
 
 # ---------------------------------------------------------------------- the worker process
 
+@dataclass(frozen=True)
+class WorkerSettings:
+    """What a worker process is started with (sent to it once)."""
+
+    max_rows: int = 10_000
+    memory_mb: int = 2048
+    max_bytes: int = sys.maxsize
+    #: The sandbox mechanisms to enter (:data:`mskg.queries.endpoint.sandbox.MECHANISMS`).
+    isolation: tuple[str, ...] = MECHANISMS
+    #: False only in the tests that prove the sandbox alone stops a connection: the query guard is skipped.
+    guarded: bool = True
+
+
 def _limit_memory(megabytes: int) -> None:
     try:
         import resource
@@ -84,71 +113,93 @@ def _limit_memory(megabytes: int) -> None:
         pass
 
 
-def _worker_main(conn, ntriples: bytes, max_rows: int, memory_mb: int) -> None:
-    """Load the store, then answer (query, accept) messages until the pipe closes."""
-    _limit_memory(memory_mb)
-    from ..engine import OxigraphEngine, QueryError, QueryResult, from_ox
-    from ..guard import ForbiddenQuery, QueryRefused, check_query, oxigraph_probe
-    from ..results import FormatError, serialize
-    from ..results import GRAPH_FORMATS, SELECT_FORMATS
+def _worker_main(conn, ntriples: bytes, settings: WorkerSettings) -> None:
+    """Enter the sandbox, load the store, then answer (query, accept) messages until the pipe closes.
+
+    Each answer is a head — ``("ok", content type, length)`` followed by the body in pieces of at most
+    :data:`CHUNK` bytes, or ``("error", status, message)``."""
+    from .sandbox import isolate
+
+    isolation = isolate(settings.isolation)  # first, while this process has one thread
+    _limit_memory(settings.memory_mb)
+    from ..engine import OxigraphEngine
 
     engine = OxigraphEngine(ntriples=ntriples)
-    ox = engine.ox
-    conn.send(("ready",))
+    conn.send(("ready", isolation))
     while True:
         try:
-            message = conn.recv()
+            text, accept = conn.recv()
         except EOFError:
             return
-        text, accept = message
-        try:
-            # The guard, in this process, right before the engine: nothing reaches Oxigraph's evaluation
-            # unchecked. Its probe may crash Oxigraph's parser: this process is the one that would go.
-            check_query(text, probe=oxigraph_probe)
-            raw = engine.raw(text)
-            if isinstance(raw, ox.QueryBoolean):
-                result = QueryResult("ask", boolean=bool(raw))
-            elif isinstance(raw, ox.QueryTriples):
-                from rdflib import Graph
+        reply = _answer(engine, text, accept, settings)
+        if reply[0] == "ok" and len(reply[2]) > settings.max_bytes:
+            reply = ("error", 413, f"The result is larger than this endpoint's limit of {settings.max_bytes} "
+                                   "bytes; add a LIMIT or narrow the query")
+        if reply[0] != "ok":
+            conn.send(reply)
+            continue
+        _, content_type, body = reply
+        conn.send(("ok", content_type, len(body)))
+        view = memoryview(body)
+        for start in range(0, len(body), CHUNK):  # blocks while the server has not taken the last piece
+            conn.send_bytes(view[start:start + CHUNK])
 
-                graph = Graph()
-                for n, triple in enumerate(raw):
-                    if n >= max_rows:
-                        raise OverflowError
-                    graph.add((from_ox(triple.subject), from_ox(triple.predicate), from_ox(triple.object)))
-                result = QueryResult("graph", graph=graph)
-            else:
-                variables = [v.value for v in raw.variables]
-                if negotiate(accept, "select") == "json":  # the common case: straight from Oxigraph terms
-                    conn.send(("ok", SELECT_FORMATS["json"], _json_from_ox(ox, raw, variables, max_rows)))
-                    continue
-                rows = []
-                for solution in raw:
-                    if len(rows) >= max_rows:
-                        raise OverflowError
-                    rows.append(tuple(from_ox(solution[v]) for v in variables))
-                result = QueryResult("select", variables, rows)
-            fmt = negotiate(accept, result.kind)
-            if fmt is None:
-                offered = ", ".join(GRAPH_FORMATS.values() if result.kind == "graph" else SELECT_FORMATS.values())
-                conn.send(("error", 406, f"Not Acceptable: this result can be sent as {offered}"))
-                continue
-            content_type = (GRAPH_FORMATS if result.kind == "graph" else SELECT_FORMATS)[fmt]
-            conn.send(("ok", content_type, serialize(result, fmt)))
-        except ForbiddenQuery as exc:
-            conn.send(("error", 403, str(exc)))
-        except (QueryError, QueryRefused) as exc:
-            conn.send(("error", 400, f"Bad query: {exc}"))
-        except OverflowError:
-            conn.send(("error", 413, f"The result is larger than this endpoint's limit of {max_rows} rows; "
-                                     "add a LIMIT or narrow the query"))
-        except FormatError as exc:
-            conn.send(("error", 406, f"Not Acceptable: {exc}"))
-        except MemoryError:
-            conn.send(("error", 503, "The query needed more memory than this endpoint allows"))
-        except Exception as exc:  # never let one query take the worker down silently
-            # The engine's message is not echoed: it could carry what a remote server or a file said.
-            conn.send(("error", 500, f"Query failed: {type(exc).__name__}"))
+
+def _answer(engine, text: str, accept: str | None, settings: WorkerSettings) -> tuple:
+    """One query's whole answer: ``("ok", content type, body)`` or ``("error", status, message)``."""
+    from ..engine import QueryError, QueryResult, from_ox
+    from ..guard import ForbiddenQuery, QueryRefused, check_query, oxigraph_probe
+    from ..results import GRAPH_FORMATS, SELECT_FORMATS, FormatError, serialize
+
+    ox = engine.ox
+    max_rows = settings.max_rows
+    try:
+        # The guard, in this process, right before the engine: nothing reaches Oxigraph's evaluation
+        # unchecked. Its probe may crash Oxigraph's parser: this process is the one that would go.
+        if settings.guarded:
+            check_query(text, probe=oxigraph_probe)
+        raw = engine.raw(text)
+        if isinstance(raw, ox.QueryBoolean):
+            result = QueryResult("ask", boolean=bool(raw))
+        elif isinstance(raw, ox.QueryTriples):
+            from rdflib import Graph
+
+            graph = Graph()
+            for n, triple in enumerate(raw):
+                if n >= max_rows:
+                    raise OverflowError
+                graph.add((from_ox(triple.subject), from_ox(triple.predicate), from_ox(triple.object)))
+            result = QueryResult("graph", graph=graph)
+        else:
+            variables = [v.value for v in raw.variables]
+            if negotiate(accept, "select") == "json":  # the common case: straight from Oxigraph terms
+                return ("ok", SELECT_FORMATS["json"], _json_from_ox(ox, raw, variables, max_rows))
+            rows = []
+            for solution in raw:
+                if len(rows) >= max_rows:
+                    raise OverflowError
+                rows.append(tuple(from_ox(solution[v]) for v in variables))
+            result = QueryResult("select", variables, rows)
+        fmt = negotiate(accept, result.kind)
+        if fmt is None:
+            offered = ", ".join(GRAPH_FORMATS.values() if result.kind == "graph" else SELECT_FORMATS.values())
+            return ("error", 406, f"Not Acceptable: this result can be sent as {offered}")
+        content_type = (GRAPH_FORMATS if result.kind == "graph" else SELECT_FORMATS)[fmt]
+        return ("ok", content_type, serialize(result, fmt))
+    except ForbiddenQuery as exc:
+        return ("error", 403, str(exc))
+    except (QueryError, QueryRefused) as exc:
+        return ("error", 400, f"Bad query: {exc}")
+    except OverflowError:
+        return ("error", 413, f"The result is larger than this endpoint's limit of {max_rows} rows; "
+                              "add a LIMIT or narrow the query")
+    except FormatError as exc:
+        return ("error", 406, f"Not Acceptable: {exc}")
+    except MemoryError:
+        return ("error", 503, "The query needed more memory than this endpoint allows")
+    except Exception as exc:  # never let one query take the worker down silently
+        # The engine's message is not echoed: it could carry what a remote server or a file said.
+        return ("error", 500, f"Query failed: {type(exc).__name__}")
 
 
 def _json_from_ox(ox, solutions, variables: list[str], max_rows: int) -> bytes:
@@ -181,17 +232,65 @@ def _json_from_ox(ox, solutions, variables: list[str], max_rows: int) -> bytes:
     return orjson.dumps({"head": {"vars": variables}, "results": {"bindings": bindings}})
 
 
+# ---------------------------------------------------------------------- the server's side of a worker
+
+def _timed_out(timeout: float) -> Answer:
+    return _error(503, f"The query ran longer than this endpoint's limit of {timeout:g} s and was stopped")
+
+
 class _Worker:
-    def __init__(self, ctx, ntriples: bytes, max_rows: int, memory_mb: int):
+    """One worker process and the server's end of its pipe. ``broken`` once it was killed or died: it is
+    never given another query."""
+
+    def __init__(self, ctx, ntriples: bytes, settings: WorkerSettings):
         self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_worker_main, args=(child, ntriples, max_rows, memory_mb), daemon=True)
+        self.process = ctx.Process(target=_worker_main, args=(child, ntriples, settings), daemon=True)
         self.process.start()
         child.close()
-        if not self.conn.poll(60) or self.conn.recv() != ("ready",):
+        self.broken = False
+        try:
+            ready = self.conn.recv() if self.conn.poll(60) else None
+        except (EOFError, OSError):
+            ready = None
+        if not (isinstance(ready, tuple) and len(ready) == 2 and ready[0] == "ready"):
             self.kill()
             raise RuntimeError("a query worker failed to start")
+        #: The sandbox mechanisms this worker is seen to be in.
+        self.isolation: tuple[str, ...] = tuple(ready[1])
+
+    def start(self, text: str, accept: str | None, wait: float, limit: float) -> Answer | tuple[str, int]:
+        """Send a query and wait at most ``wait`` s for its head: an error :class:`Answer`, or the content
+        type and length of a result whose pieces :meth:`read` then returns. Blocks; never raises."""
+        try:
+            self.conn.send((text, accept))
+            if not self.conn.poll(wait):
+                self.kill()
+                return _timed_out(limit)
+            head = self.conn.recv()
+        except (EOFError, OSError):
+            self.kill()
+            if self.process.exitcode == -signal.SIGSEGV:
+                # a stack overflow in Oxigraph's parser: the query's doing, not the server's state
+                return _error(400, "Bad query: the query engine's parser crashed on it (it is probably nested "
+                                   "too deeply); its worker was restarted")
+            return _error(503, "The query stopped its worker (probably the memory limit); it was restarted")
+        if head[0] == "ok":
+            return head[1], head[2]
+        return _error(head[1], head[2])
+
+    def read(self, wait: float) -> bytes | None:
+        """The next piece of the answer being sent, or None (the worker is then killed) when none comes
+        within ``wait`` s. Blocks; never raises."""
+        try:
+            if self.conn.poll(wait):
+                return self.conn.recv_bytes()
+        except (EOFError, OSError):
+            pass
+        self.kill()
+        return None
 
     def kill(self) -> None:
+        self.broken = True
         if self.process.is_alive():
             self.process.kill()
         self.process.join(5)
@@ -199,23 +298,22 @@ class _Worker:
 
 
 class WorkerPool:
-    """A fixed number of query worker processes; each query gets one, or waits for one, within the time limit."""
+    """A blocking pool (``mskg query``'s killable runs): each query gets a worker, or waits for one, within
+    the time limit, and its whole answer is returned at once."""
 
     def __init__(self, ntriples: bytes, size: int = 2, timeout: float = 10.0, max_rows: int = 10_000,
-                 memory_mb: int = 2048):
+                 memory_mb: int = 2048, *, settings: WorkerSettings | None = None):
         self.ctx = mp.get_context("spawn")
         self.ntriples = ntriples
         self.timeout = timeout
-        self.max_rows = max_rows
-        self.memory_mb = memory_mb
+        self.settings = settings or WorkerSettings(max_rows=max_rows, memory_mb=memory_mb)
         self.idle: queue.Queue[_Worker] = queue.Queue()
-        self.lock = threading.Lock()
         self.closed = False
         for _ in range(size):
             self.idle.put(self._spawn())
 
     def _spawn(self) -> _Worker:
-        return _Worker(self.ctx, self.ntriples, self.max_rows, self.memory_mb)
+        return _Worker(self.ctx, self.ntriples, self.settings)
 
     def run(self, text: str, accept: str | None) -> Answer:
         """Answer one query; never raises, never waits much longer than the time limit."""
@@ -225,25 +323,23 @@ class WorkerPool:
         except queue.Empty:
             return _error(503, f"The endpoint is busy: no query worker became free within {self.timeout:g} s")
         remaining = max(0.1, self.timeout - (time.monotonic() - started))
-        try:
-            worker.conn.send((text, accept))
-            if worker.conn.poll(remaining):
-                reply = worker.conn.recv()
-                self.idle.put(worker)
-                if reply[0] == "ok":
-                    return Answer(200, reply[1], reply[2])
-                return _error(reply[1], reply[2])
-            worker.kill()
+        head = worker.start(text, accept, remaining, self.timeout)
+        answer = head if isinstance(head, Answer) else self._collect(worker, *head)
+        if worker.broken:
             self._replace()
-            return _error(503, f"The query ran longer than this endpoint's limit of {self.timeout:g} s and was stopped")
-        except (EOFError, OSError, BrokenPipeError):
-            worker.kill()
-            crashed = worker.process.exitcode == -signal.SIGSEGV
-            self._replace()
-            if crashed:  # a stack overflow in Oxigraph's parser: the query's doing, not the server's state
-                return _error(400, "Bad query: the query engine's parser crashed on it (it is probably nested "
-                                   "too deeply); its worker was restarted")
-            return _error(503, "The query stopped its worker (probably the memory limit); it was restarted")
+        else:
+            self.idle.put(worker)
+        return answer
+
+    def _collect(self, worker: _Worker, content_type: str, length: int) -> Answer:
+        pieces, received = [], 0
+        while received < length:
+            piece = worker.read(self.timeout)
+            if piece is None:
+                return _error(503, "The query's worker stopped while sending its answer; it was restarted")
+            pieces.append(piece)
+            received += len(piece)
+        return Answer(200, content_type, b"".join(pieces))
 
     def _replace(self) -> None:
         if not self.closed:
@@ -256,3 +352,192 @@ class WorkerPool:
                 self.idle.get_nowait().kill()
             except queue.Empty:
                 return
+
+
+# ---------------------------------------------------------------------- the endpoint's pool
+
+class FairQueue:
+    """Hands idle workers to waiting queries: round-robin over client addresses, first come first served
+    within one address, and no address holding more than ``per_client`` workers at once — so one client's
+    slow queries wait behind each other, not in front of everyone else. Runs on the event loop only."""
+
+    def __init__(self, per_client: int):
+        self.per_client = per_client
+        self.idle: list = []
+        #: Waiting queries by address; the dict's order is the rotation (a served address goes last).
+        self.waiting: dict[str, deque[asyncio.Future]] = {}
+        self.running: dict[str, int] = {}
+
+    async def acquire(self, client: str, timeout: float):
+        """A worker for ``client`` within ``timeout`` s, or None."""
+        future = asyncio.get_running_loop().create_future()
+        self.waiting.setdefault(client, deque()).append(future)
+        self._dispatch()
+        try:
+            await asyncio.wait({future}, timeout=timeout)
+        except BaseException:  # cancelled: give back a worker it may have been handed meanwhile
+            self._withdraw(client, future)
+            raise
+        if future.done():
+            return future.result()
+        self._withdraw(client, future)
+        return None
+
+    def _withdraw(self, client: str, future: asyncio.Future) -> None:
+        if future.done():
+            self.release(client, future.result())
+            return
+        future.cancel()
+        waiting = self.waiting.get(client)
+        if waiting is not None:
+            waiting.remove(future)
+            if not waiting:
+                del self.waiting[client]
+
+    def release(self, client: str, worker) -> None:
+        """``client`` is done with a worker (or its replacement); None when the worker is gone for good."""
+        self.running[client] -= 1
+        if not self.running[client]:
+            del self.running[client]
+        if worker is not None:
+            self.idle.append(worker)
+        self._dispatch()
+
+    def _dispatch(self) -> None:
+        while self.idle:
+            client = next((c for c in self.waiting if self.running.get(c, 0) < self.per_client), None)
+            if client is None:
+                return
+            waiting = self.waiting.pop(client)
+            future = waiting.popleft()
+            if waiting:
+                self.waiting[client] = waiting  # to the end of the rotation
+            self.running[client] = self.running.get(client, 0) + 1
+            future.set_result(self.idle.pop())
+
+
+class Streamed:
+    """A result being read from its worker piece by piece (the worker is held until :meth:`close`)."""
+
+    status = 200
+
+    def __init__(self, pool: EndpointPool, worker: _Worker, client: str, content_type: str, length: int):
+        self.pool, self.worker, self.client = pool, worker, client
+        self.content_type, self.length = content_type, length
+        self.received = 0
+        self.closed = False
+
+    async def pieces(self) -> AsyncIterator[bytes]:
+        """The answer's pieces; raises ConnectionError when the worker stops half-way."""
+        loop = asyncio.get_running_loop()
+        while self.received < self.length:
+            piece = await loop.run_in_executor(self.pool.executor, self.worker.read, self.pool.timeout)
+            if piece is None:
+                raise ConnectionError("the query worker stopped while sending its answer")
+            self.received += len(piece)
+            yield piece
+
+    async def close(self) -> None:
+        """Read what the client did not take (into nothing) and give the worker back."""
+        if self.closed:
+            return
+        try:
+            async for _ in self.pieces():
+                pass
+        except ConnectionError:
+            pass
+        finally:
+            self.abandon()
+
+    def abandon(self) -> None:
+        """Give the worker back now; if its answer was not read to the end, kill it (it is replaced)."""
+        if self.closed:
+            return
+        self.closed = True
+        if self.received < self.length and not self.worker.broken:
+            self.worker.kill()
+        self.pool._release(self.client, self.worker)
+
+
+class EndpointPool:
+    """``mskg serve``'s workers: queries wait in a :class:`FairQueue`, results are :class:`Streamed`.
+
+    Blocking waits on a worker's pipe run in this pool's own threads (two per worker), so they never take
+    the event loop's or the web framework's threads."""
+
+    def __init__(self, ntriples: bytes, size: int = 2, timeout: float = 10.0, settings: WorkerSettings | None = None):
+        self.ctx = mp.get_context("spawn")
+        self.ntriples = ntriples
+        self.timeout = timeout
+        self.settings = settings or WorkerSettings()
+        self.queue = FairQueue(per_client=max(1, size // 2))
+        self.executor = ThreadPoolExecutor(max_workers=2 * size + 1, thread_name_prefix="mskg-worker")
+        self.workers = [self._spawn() for _ in range(size)]
+        self.queue.idle.extend(self.workers)
+        self.closed = False
+        self._spawning: set[asyncio.Future] = set()
+
+    def _spawn(self) -> _Worker:
+        return _Worker(self.ctx, self.ntriples, self.settings)
+
+    @property
+    def isolation(self) -> tuple[str, ...]:
+        """The sandbox mechanisms the workers are in (all are started the same way)."""
+        return self.workers[0].isolation if self.workers else ()
+
+    async def query(self, text: str, accept: str | None, client: str) -> Answer | Streamed:
+        """Answer one query for ``client`` (an address): an error or small answer, or a :class:`Streamed`
+        result the caller must :meth:`Streamed.close`. Never raises but for cancellation."""
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        worker = await self.queue.acquire(client, self.timeout)
+        if worker is None:
+            return _error(503, f"The endpoint is busy: no query worker became free within {self.timeout:g} s")
+        remaining = max(0.1, self.timeout - (loop.time() - started))
+        try:
+            head = await loop.run_in_executor(self.executor, worker.start, text, accept, remaining, self.timeout)
+        except BaseException:
+            worker.kill()
+            self._release(client, worker)
+            raise
+        if isinstance(head, Answer):
+            self._release(client, worker)
+            return head
+        return Streamed(self, worker, client, *head)
+
+    def _release(self, client: str, worker: _Worker) -> None:
+        """Give a worker back; a killed one is replaced, and until its replacement is ready the client
+        whose query stopped it still holds its place (the restart is that client's wait, not everyone's)."""
+        if not worker.broken:
+            self.queue.release(client, worker)
+            return
+        if worker in self.workers:
+            self.workers.remove(worker)
+        if self.closed:
+            self.queue.release(client, None)
+            return
+        task = asyncio.ensure_future(self._replace(client))
+        self._spawning.add(task)
+        task.add_done_callback(self._spawning.discard)
+
+    async def _replace(self, client: str) -> None:
+        loop = asyncio.get_running_loop()
+        worker = None
+        for _ in range(3):  # a worker that fails to start three times running is not tried again
+            try:
+                worker = await loop.run_in_executor(self.executor, self._spawn)
+                break
+            except RuntimeError:
+                continue
+        if worker is not None and self.closed:
+            worker.kill()
+            worker = None
+        if worker is not None:
+            self.workers.append(worker)
+        self.queue.release(client, worker)
+
+    def close(self) -> None:
+        self.closed = True
+        for worker in list(self.workers):
+            worker.kill()
+        self.executor.shutdown(wait=False, cancel_futures=True)

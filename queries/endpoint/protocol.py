@@ -1,0 +1,154 @@
+"""The HTTP connection layer of ``mskg serve``: uvicorn's h11 protocol with the limits a public server needs.
+
+uvicorn waits for a request's headers for ever, accepts as many connections as the process has file
+descriptors, and a response it cannot write waits in memory for as long as the client does not read. Each
+connection here is bounded instead:
+
+* **caps on open connections** — one past ``max_connections`` in all, or past ``max_client_connections``
+  from one client address, gets a 503 at once and is closed (so silent sockets from one address cannot
+  take the connections everyone else needs);
+* **a header timeout** — the request line and headers must arrive within ``header_timeout`` seconds of the
+  connection (or of the request's first byte, on a kept-alive connection): otherwise 408 and closed, or
+  just closed when nothing was sent (Slowloris);
+* **a maximum header size** — a request line and headers over ``max_header_bytes`` get 431 and the
+  connection is closed, decided on the bytes buffered, before any parsing of the headers;
+* **idle timeouts** — a kept-alive connection silent for ``idle_timeout`` seconds is closed (uvicorn's
+  keep-alive timer), and so is one whose client takes nothing of a response for that long (the write
+  buffer stays full): the connection is dropped and the response's worker reads the rest into nothing.
+
+Responses made here carry the same ``nosniff`` and Content-Security-Policy headers as the application's.
+"""
+from __future__ import annotations
+
+import asyncio
+import re
+from functools import partial
+
+import h11
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+_HEAD_END = re.compile(rb"\n\r?\n")
+
+
+def raw_response(status: int, reason: str, message: str, security_headers: list[tuple[str, str]]) -> bytes:
+    """A complete ``Connection: close`` response written straight to the socket (no request was parsed)."""
+    body = (message.rstrip() + "\n").encode("utf-8")
+    lines = [f"HTTP/1.1 {status} {reason}", "content-type: text/plain; charset=utf-8",
+             f"content-length: {len(body)}", "connection: close"]
+    lines += [f"{name}: {value}" for name, value in security_headers]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+
+
+class LimitedH11Protocol(H11Protocol):
+    """uvicorn's h11 protocol with a connection cap, a header timeout, a header size limit and a write
+    stall timeout (see the module text). Built by :func:`protocol_factory`."""
+
+    def __init__(self, *args, max_connections: int, max_client_connections: int, header_timeout: float, idle_timeout: float,
+                 max_header_bytes: int, security_headers: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.max_connections = max_connections
+        self.max_client_connections = max_client_connections
+        self.header_timeout = header_timeout
+        self.idle_timeout = idle_timeout
+        self.max_header_bytes = max_header_bytes
+        self.security_headers = security_headers
+        self._header_timer: asyncio.TimerHandle | None = None
+        self._stall_timer: asyncio.TimerHandle | None = None
+        self._refused = False
+
+    # ------------------------------------------------------------------ connections
+
+    def connection_made(self, transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        if len(self.connections) > self.max_connections:
+            self._refuse(503, "Service Unavailable", f"The endpoint has too many open connections (its limit "
+                                                     f"is {self.max_connections}); try again shortly")
+            return
+        address = self.client[0] if self.client else None
+        if sum(1 for other in self.connections if other.client and other.client[0] == address) > \
+                self.max_client_connections:
+            self._refuse(503, "Service Unavailable", f"Too many open connections from your address (the limit "
+                                                     f"is {self.max_client_connections}); close some or try again shortly")
+            return
+        self._header_timer = self.loop.call_later(self.header_timeout, self._header_overdue)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._cancel_timers()
+        super().connection_lost(exc)
+
+    def _cancel_timers(self) -> None:
+        for timer in (self._header_timer, self._stall_timer):
+            if timer is not None:
+                timer.cancel()
+        self._header_timer = self._stall_timer = None
+
+    def _refuse(self, status: int, reason: str, message: str) -> None:
+        """Answer without a parsed request and close (the client's further bytes are not read)."""
+        self._refused = True
+        self._cancel_timers()
+        self._unset_keepalive_if_required()
+        self.transport.write(raw_response(status, reason, message, self.security_headers))
+        self.transport.close()
+
+    # ------------------------------------------------------------------ reading a request
+
+    def data_received(self, data: bytes) -> None:
+        if self._refused:
+            return
+        waiting_for_head = self.conn.their_state is h11.IDLE
+        if waiting_for_head and self._header_timer is None:  # the first byte of a kept-alive connection's next request
+            self._header_timer = self.loop.call_later(self.header_timeout, self._header_overdue)
+        self._unset_keepalive_if_required()
+        self.conn.receive_data(data)
+        if waiting_for_head and self._head_too_large():
+            self._refuse(431, "Request Header Fields Too Large", f"The request line and headers are larger "
+                                                                 f"than {self.max_header_bytes} bytes")
+            return
+        self.handle_events()
+        if self.conn.their_state is not h11.IDLE and self._header_timer is not None:  # the head has arrived
+            self._header_timer.cancel()
+            self._header_timer = None
+
+    def _head_too_large(self) -> bool:
+        buffered = self.conn.trailing_data[0]
+        end = _HEAD_END.search(buffered)
+        size = end.end() if end else len(buffered)
+        return size > self.max_header_bytes
+
+    def _header_overdue(self) -> None:
+        self._header_timer = None
+        if self._refused or self.transport.is_closing() or self.conn.their_state is not h11.IDLE:
+            return
+        if self.conn.trailing_data[0]:
+            self._refuse(408, "Request Timeout", f"The request line and headers did not arrive within "
+                                                 f"{self.header_timeout:g} s")
+        else:  # nothing sent at all: close without a word, as for an idle kept-alive connection
+            self._refused = True
+            self._unset_keepalive_if_required()
+            self.transport.close()
+
+    # ------------------------------------------------------------------ writing a response
+
+    def pause_writing(self) -> None:
+        super().pause_writing()
+        if self._stall_timer is None:
+            self._stall_timer = self.loop.call_later(self.idle_timeout, self._write_stalled)
+
+    def resume_writing(self) -> None:
+        super().resume_writing()
+        if self._stall_timer is not None:
+            self._stall_timer.cancel()
+            self._stall_timer = None
+
+    def _write_stalled(self) -> None:
+        """The client took nothing for ``idle_timeout`` s: drop the connection and what waits to be sent."""
+        self._stall_timer = None
+        self.transport.abort()
+
+
+def protocol_factory(*, max_connections: int, max_client_connections: int, header_timeout: float, idle_timeout: float, max_header_bytes: int,
+                     security_headers: list[tuple[str, str]]):
+    """What uvicorn's ``http=`` takes: builds a :class:`LimitedH11Protocol` per connection."""
+    return partial(LimitedH11Protocol, max_connections=max_connections,
+                   max_client_connections=max_client_connections, header_timeout=header_timeout,
+                   idle_timeout=idle_timeout, max_header_bytes=max_header_bytes, security_headers=security_headers)

@@ -1,0 +1,320 @@
+"""Bounded under abuse (issue 13, item 3): connection caps, header and idle timeouts, the header size limit,
+the result byte limit, never-reading clients, fair queuing per client address, and request checks off the
+event loop. Exact statuses, headers and bodies; no timing is asserted (figures: benchmarks/endpoint.py --abuse).
+
+Clients on other addresses are other loopback addresses (127.0.0.2, …): Linux routes all of 127/8 to lo.
+"""
+from __future__ import annotations
+
+import asyncio
+import socket
+import urllib.parse
+
+import pytest
+from click.testing import CliRunner
+
+from mskg.cli.main import cli
+from mskg.queries.endpoint.workers import FairQueue
+
+from .test_server import Server
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+SECURITY = (b"x-content-type-options: nosniff\r\ncontent-security-policy: default-src 'none'; frame-ancestors "
+            b"'none'; base-uri 'none'; form-action 'none'\r\n")
+
+
+def refusal(status: bytes, body: bytes) -> bytes:
+    """A response the connection layer writes itself, as README documents it."""
+    return (b"HTTP/1.1 " + status + b"\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: "
+            + str(len(body)).encode() + b"\r\nconnection: close\r\n" + SECURITY + b"\r\n" + body)
+
+
+def connect(port: int, source: str = "127.0.0.1") -> socket.socket:
+    s = socket.create_connection(("127.0.0.1", port), timeout=60, source_address=(source, 0))
+    return s
+
+
+def read_all(s: socket.socket) -> bytes:
+    """Everything until the server closes the connection."""
+    data = b""
+    while True:
+        try:
+            chunk = s.recv(65536)
+        except ConnectionResetError:
+            return data
+        if not chunk:
+            return data
+        data += chunk
+
+
+def ask(port: int, source: str = "127.0.0.1") -> bytes:
+    s = connect(port, source)
+    s.sendall(b"GET /sparql?query=ASK%20%7B%7D HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+    reply = read_all(s)
+    s.close()
+    return reply
+
+
+@pytest.fixture(scope="module")
+def patient():
+    """Long timeouts (nothing here waits for them), small connection caps, a 100-byte result limit."""
+    s = Server("--workers", "1", "--header-timeout", "600", "--idle-timeout", "600", "--max-connections", "12",
+               "--max-client-connections", "6", "--max-result-bytes", "100")
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="module")
+def quick():
+    """One-second header and idle timeouts, a 2,048-byte head limit, room for a result of many MB."""
+    s = Server("--workers", "1", "--timeout", "30", "--header-timeout", "1", "--idle-timeout", "1",
+               "--max-header-bytes", "2048", "--max-results", "60000", "--max-result-bytes", "100000000")
+    yield s
+    s.stop()
+
+
+# ---------------------------------------------------------------------- connection caps
+
+def test_connections_past_the_per_address_and_the_total_cap_get_503_and_others_are_served(patient):
+    held = [connect(patient.port) for _ in range(6)]
+    seventh = connect(patient.port)
+    assert read_all(seventh) == refusal(b"503 Service Unavailable", b"Too many open connections from your address "
+                                        b"(the limit is 6); close some or try again shortly\n")
+    seventh.close()
+    assert ask(patient.port, "127.0.0.2").startswith(b"HTTP/1.1 200 OK\r\n")  # another address is served
+    held += [connect(patient.port, "127.0.0.2") for _ in range(6)]
+    thirteenth = connect(patient.port, "127.0.0.3")
+    assert read_all(thirteenth) == refusal(b"503 Service Unavailable", b"The endpoint has too many open "
+                                           b"connections (its limit is 12); try again shortly\n")
+    thirteenth.close()
+    for s in held:
+        s.close()
+    assert patient.request(params={"query": "ASK {}"})[0] == 200
+
+
+# ---------------------------------------------------------------------- the result byte limit
+
+def literal_of(length: int) -> str:
+    return 'SELECT ?x WHERE { BIND("' + "a" * length + '" AS ?x) }'
+
+
+def test_a_result_of_exactly_the_byte_limit_is_sent_and_one_byte_more_is_413(patient):
+    # {"head":{"vars":["x"]},"results":{"bindings":[{"x":{"type":"literal","value":"…"}}]}} is 84 bytes + the value
+    status, headers, body = patient.request(params={"query": literal_of(16)})
+    assert (status, len(body), headers["content-length"]) == (200, 100, "100")
+    assert body == b'{"head":{"vars":["x"]},"results":{"bindings":[{"x":{"type":"literal","value":"' + b"a" * 16 + b'"}}]}}'
+    status, headers, body = patient.request(params={"query": literal_of(17)})
+    assert status == 413
+    assert body == b"The result is larger than this endpoint's limit of 100 bytes; add a LIMIT or narrow the query\n"
+    assert headers["content-type"] == "text/plain; charset=utf-8"
+
+
+# ---------------------------------------------------------------------- header size
+
+def head_of(size: int) -> bytes:
+    start = b"GET /sparql?query=ASK%20%7B%7D HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nX-Pad: "
+    pad = size - len(start) - 4
+    return start + b"p" * pad + b"\r\n\r\n"
+
+
+def test_a_head_of_exactly_the_limit_is_read_and_one_byte_more_is_431(quick):
+    s = connect(quick.port)
+    s.sendall(head_of(2048))
+    assert len(head_of(2048)) == 2048
+    reply = read_all(s)
+    s.close()
+    assert reply.startswith(b"HTTP/1.1 200 OK\r\n") and reply.endswith(b'{"head": {}, "boolean": true}')
+    s = connect(quick.port)
+    s.sendall(head_of(2049))
+    assert read_all(s) == refusal(b"431 Request Header Fields Too Large",
+                                  b"The request line and headers are larger than 2048 bytes\n")
+    s.close()
+
+
+def test_a_head_without_its_end_is_431_as_soon_as_it_passes_the_limit(quick):
+    s = connect(quick.port)
+    s.sendall(b"GET /sparql HTTP/1.1\r\nX-Endless: " + b"e" * 3000)  # no blank line ever comes
+    assert read_all(s) == refusal(b"431 Request Header Fields Too Large",
+                                  b"The request line and headers are larger than 2048 bytes\n")
+    s.close()
+
+
+# ---------------------------------------------------------------------- timeouts
+
+def test_a_head_that_does_not_arrive_in_time_gets_408_and_a_silent_socket_is_closed(quick):
+    s = connect(quick.port)
+    s.sendall(b"GET /sparql?query=ASK HTTP/1.1\r\nHost: 127.0")  # and nothing more (Slowloris)
+    assert read_all(s) == refusal(b"408 Request Timeout", b"The request line and headers did not arrive within 1 s\n")
+    s.close()
+    s = connect(quick.port)
+    assert read_all(s) == b""  # nothing sent, nothing said: closed
+    s.close()
+
+
+def test_a_post_body_that_does_not_arrive_in_time_gets_408_and_the_connection_is_closed(quick):
+    s = connect(quick.port)
+    s.sendall(b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/sparql-query\r\n"
+              b"Content-Length: 100\r\n\r\nASK {")
+    reply = read_all(s)
+    s.close()
+    head, _, body = reply.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 408 Request Timeout\r\n")
+    assert b"\r\nconnection: close" in head.lower()
+    assert body == b"The request body did not arrive within 1 s\n"
+
+
+def test_a_kept_alive_connection_that_stays_silent_is_closed(quick):
+    s = connect(quick.port)
+    s.sendall(b"GET /sparql?query=ASK%20%7B%7D HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    reply = read_all(s)  # the answer, then the close after the idle timeout
+    s.close()
+    assert reply.startswith(b"HTTP/1.1 200 OK\r\n") and reply.endswith(b'{"head": {}, "boolean": true}')
+
+
+def test_a_client_that_never_reads_is_dropped_and_its_worker_serves_the_next_query(quick):
+    query = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } LIMIT 60000"  # tens of MB of JSON
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.settimeout(60)
+    s.connect(("127.0.0.1", quick.port))
+    s.sendall(f"GET /sparql?query={urllib.parse.quote(query)} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+    head = b""
+    while b"\r\n\r\n" not in head:  # the head only (a few bytes of the body may come with it)
+        head += s.recv(1)
+    assert head.startswith(b"HTTP/1.1 200 OK\r\n")
+    # The only worker is the never-reader's until the server drops it; then this query gets it.
+    assert quick.request(params={"query": "ASK {}"})[0] == 200
+    body = read_all(s)  # what was on its way when the connection was cut (a reset may discard it)
+    s.close()
+    length = int(next(line.split(b":")[1] for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")))
+    assert length > 20_000_000
+    assert len(body) < length  # the connection was cut before the answer was all sent
+
+
+# ---------------------------------------------------------------------- fair queuing
+
+def test_one_address_queries_wait_behind_each_other_not_in_front_of_another_address():
+    async def scenario():
+        fair = FairQueue(per_client=1)
+        fair.idle.append("w")
+        served = []
+        first = await fair.acquire("A", 60)
+
+        async def wait(client, tag):
+            worker = await fair.acquire(client, 60)
+            served.append(tag)
+            fair.release(client, worker)
+
+        tasks = [asyncio.ensure_future(wait("A", f"A{i}")) for i in (2, 3, 4)]
+        await asyncio.sleep(0)
+        tasks.append(asyncio.ensure_future(wait("B", "B1")))
+        await asyncio.sleep(0)
+        fair.release("A", first)
+        await asyncio.gather(*tasks)
+        return first, served
+
+    first, served = asyncio.run(scenario())
+    assert first == "w"
+    assert served == ["A2", "B1", "A3", "A4"]  # B came last but waits for one of A's queries, not three
+
+
+def test_an_address_never_holds_more_than_its_share_even_with_a_worker_idle():
+    async def scenario():
+        fair = FairQueue(per_client=1)
+        fair.idle += ["w1", "w2"]
+        a1 = await fair.acquire("A", 60)
+        a2 = asyncio.ensure_future(fair.acquire("A", 60))
+        await asyncio.sleep(0)
+        waiting_a = a2.done()
+        b1 = await fair.acquire("B", 60)
+        fair.release("A", a1)
+        a2_worker = await a2
+        return a1, waiting_a, b1, a2_worker, dict(fair.running), list(fair.idle)
+
+    assert asyncio.run(scenario()) == ("w2", False, "w1", "w2", {"A": 1, "B": 1}, [])
+
+
+def test_a_query_that_waits_past_its_time_gets_none_and_leaves_no_trace():
+    async def scenario():
+        fair = FairQueue(per_client=1)
+        fair.idle.append("w")
+        held = await fair.acquire("A", 60)
+        late = await fair.acquire("B", 0.01)
+        state = (dict(fair.waiting), dict(fair.running))
+        fair.release("A", held)
+        return late, state, list(fair.idle), dict(fair.running)
+
+    assert asyncio.run(scenario()) == (None, ({}, {"A": 1}), ["w"], {})
+
+
+def test_a_cancelled_wait_gives_back_a_worker_handed_to_it():
+    async def scenario():
+        fair = FairQueue(per_client=1)
+        fair.idle.append("w")
+        held = await fair.acquire("A", 60)
+        waiter = asyncio.ensure_future(fair.acquire("B", 60))
+        await asyncio.sleep(0)
+        fair.release("A", held)  # hands "w" to B's future …
+        waiter.cancel()          # … whose task is cancelled before it runs
+        with pytest.raises(asyncio.CancelledError):
+            await waiter
+        return list(fair.idle), dict(fair.running), dict(fair.waiting)
+
+    assert asyncio.run(scenario()) == (["w"], {}, {})
+
+
+# ---------------------------------------------------------------------- request checks off the event loop
+
+def call(app, method: str, body: bytes, content_type: bytes) -> int:
+    """One request through the ASGI application (no server, no lifespan: no worker is needed); its status."""
+    statuses = []
+
+    async def receive():
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message):
+        if message["type"] == "http.response.start":
+            statuses.append(message["status"])
+
+    scope = {"type": "http", "method": method, "path": "/sparql", "raw_path": b"/sparql", "query_string": b"",
+             "root_path": "", "scheme": "http", "server": ("127.0.0.1", 80), "client": ("127.0.0.1", 5000),
+             "headers": [(b"host", b"127.0.0.1"), (b"content-type", content_type)], "http_version": "1.1",
+             "asgi": {"version": "3.0"}}
+    asyncio.run(app(scope, receive, send))
+    return statuses[0]
+
+
+def test_the_request_is_decoded_and_parsed_off_the_event_loop(monkeypatch):
+    from mskg.queries.endpoint import server as module
+
+    seen = []
+    original = module._query_of
+
+    def recording(*args):
+        try:
+            asyncio.get_running_loop()
+            seen.append("event loop")
+        except RuntimeError:
+            seen.append("thread")
+        return original(*args)
+
+    monkeypatch.setattr(module, "_query_of", recording)
+    app = module.create_app(b"", 0)
+    assert call(app, "POST", b"x", b"text/plain") == 415
+    assert call(app, "GET", b"", b"") == 200  # the service description
+    assert seen == ["thread", "thread"]
+
+
+# ---------------------------------------------------------------------- the options
+
+@pytest.mark.parametrize("option,value", [
+    ("--header-timeout", "nan"), ("--header-timeout", "0"), ("--header-timeout", "inf"),
+    ("--idle-timeout", "-1"), ("--idle-timeout", "nan"), ("--max-header-bytes", "1023"),
+    ("--max-header-bytes", "1048577"), ("--max-connections", "0"), ("--max-client-connections", "0"),
+    ("--max-result-bytes", "0"), ("--max-result-bytes", "2147483648"),
+])
+def test_the_abuse_limits_refuse_a_bad_value_as_a_usage_error(option, value):
+    result = CliRunner().invoke(cli, ["serve", option, value])
+    assert result.exit_code == 2
+    assert f"Invalid value for '{option}'" in result.output
