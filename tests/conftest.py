@@ -46,6 +46,9 @@ SHARED = _shared_dir()
 ALLOWED_CI_SKIPS = {
     # Pellet (bundled with owlready2) runs on Java >= 25; there the "needs Java 25" message cannot occur.
     "tests/test_reasoning.py::test_pellet_on_an_old_java_says_so_plainly",
+    # Containers often forbid namespaces (Docker's default seccomp profile refuses unshare): the workers then
+    # run without that layer, as the README says; the seccomp layer and the query guard are tested regardless.
+    "tests/test_sandbox.py::test_each_sandbox_mechanism_alone_stops_every_connection[network namespace]",
 }
 
 
