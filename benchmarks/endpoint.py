@@ -54,8 +54,6 @@ def wait(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
 
 
 def drive(url: str, queries: list[str], clients: int, seconds: float, max_requests: int) -> dict:
-    import http.client
-
     parts = urllib.parse.urlsplit(url)
     latencies: list[float] = []
     errors = [0]
@@ -70,17 +68,10 @@ def drive(url: str, queries: list[str], clients: int, seconds: float, max_reques
                     return
             body = urllib.parse.urlencode({"query": queries[i % len(queries)]}).encode()
             start = time.perf_counter()
-            try:  # each client from its own loopback address, as separate users would be
-                connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30,
-                                                        source_address=(f"127.0.0.{10 + offset}", 0))
-                connection.request("POST", parts.path, body=body, headers={
-                    "Content-Type": "application/x-www-form-urlencoded", "Accept": "application/sparql-results+json"})
-                response = connection.getresponse()
-                response.read()
-                ok = response.status == 200
-                connection.close()
-            except (OSError, http.client.HTTPException):
-                ok = False
+            # each client from its own loopback address, as separate users would be
+            ok = answered(parts.hostname, parts.port, f"127.0.0.{10 + offset}", "POST", parts.path, body,
+                          {"Content-Type": "application/x-www-form-urlencoded",
+                           "Accept": "application/sparql-results+json"})
             elapsed = time.perf_counter() - start
             with lock:
                 if ok:
@@ -109,19 +100,25 @@ OTHER = "127.0.0.2"  # the well-behaved client's address
 
 def ask(port: int, source: str = OTHER, timeout: float = 30) -> tuple[bool, float]:
     """One ``ASK {}`` from ``source``: (answered 200, seconds)."""
+    start = time.perf_counter()
+    ok = answered("127.0.0.1", port, source, "GET", "/sparql?query=" + urllib.parse.quote("ASK {}"), timeout=timeout)
+    return ok, time.perf_counter() - start
+
+
+def answered(host: str, port: int, source: str, method: str, path: str, body: bytes | None = None,
+             headers: dict | None = None, timeout: float = 30) -> bool:
+    """One request from the loopback address ``source``, its answer read whole: whether it was a 200."""
     import http.client
 
-    start = time.perf_counter()
     try:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout, source_address=(source, 0))
-        connection.request("GET", "/sparql?query=" + urllib.parse.quote("ASK {}"))
+        connection = http.client.HTTPConnection(host, port, timeout=timeout, source_address=(source, 0))
+        connection.request(method, path, body=body, headers=headers or {})
         response = connection.getresponse()
         response.read()
-        ok = response.status == 200
         connection.close()
+        return response.status == 200
     except (OSError, http.client.HTTPException):
-        ok = False
-    return ok, time.perf_counter() - start
+        return False
 
 
 def probe_latency(port: int, stop: threading.Event, pause: float = 0.05) -> dict:
