@@ -157,7 +157,7 @@ def test_workers_still_answer_without_a_sandbox_and_the_log_says_what_protects()
         answer = pool.run("ASK { <urn:s> <urn:p> <urn:o> }", None)
     finally:
         pool.close()
-    assert (answer.status, answer.body) == (200, b'{"head": {}, "boolean": true}')
+    assert (answer.status, answer.body) == (200, b'{"head":{},"boolean":true}')
     assert describe(()) == ("mskg: query workers could not be cut off from the network on this system (no network "
                             "namespace, no seccomp filter): the query guard alone stops outbound connections")
     assert describe((NAMESPACE, SECCOMP)) == (
