@@ -137,6 +137,27 @@ def make_listener():
         each.close()
 
 
+@pytest.fixture
+def local_http():
+    """Starts a throwaway HTTP server on loopback with a request-handler class; gives its base URL. Stands in
+    for a remote store that misbehaves (redirects to a file, answers 500 with a body that must not be echoed);
+    every server is stopped after the test."""
+    import http.server
+
+    servers: list[http.server.HTTPServer] = []
+
+    def start(handler: type) -> str:
+        server = http.server.HTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_port}/"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
 @pytest.fixture(scope="session")
 def graph() -> Graph:
     """The one mskg graph (ontology + instances), built once; tests must not modify it."""

@@ -7,7 +7,6 @@ worker with `--timeout` (default 30 s), and a timeout that is not a positive fin
 from __future__ import annotations
 
 import http.server
-import threading
 
 import pytest
 from click.testing import CliRunner
@@ -43,7 +42,7 @@ def test_query_endpoint_takes_only_http_urls(url):
 
 
 @pytest.fixture
-def redirecting():
+def redirecting(local_http):
     """A local server that answers every request with a redirect to /etc/passwd."""
     class Redirect(http.server.BaseHTTPRequestHandler):
         def _go(self):
@@ -57,12 +56,7 @@ def redirecting():
         def log_message(self, *args):
             pass
 
-    server = http.server.HTTPServer(("127.0.0.1", 0), Redirect)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/store"
-    server.shutdown()
-    server.server_close()
+    return local_http(Redirect) + "store"
 
 
 def test_a_redirect_to_a_file_is_not_followed(redirecting):

@@ -6,7 +6,6 @@ from __future__ import annotations
 import http.server
 import subprocess
 import sys
-import threading
 
 import pytest
 from click.testing import CliRunner
@@ -189,13 +188,8 @@ class _Answer(http.server.BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def failing_store():
-    httpd = http.server.HTTPServer(("127.0.0.1", 0), _Answer)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    httpd.shutdown()
-    httpd.server_close()
+def failing_store(local_http):
+    return local_http(_Answer)
 
 
 def test_a_remote_error_body_is_not_echoed(failing_store):
