@@ -237,6 +237,20 @@ def test_names_site(text, names):
     assert resolver_for(load_graph()).names_site(text) is names
 
 
+def test_the_example_of_saying_where_resolves_to_the_finding_asked_about():
+    resolver = resolver_for(load_graph())
+    for concept_id in sorted(resolver.lexicon.site_less):
+        concept = resolver.concepts[concept_id]
+        other = "low back pain" if concept.region == "region/elbow-and-forearm" else "tennis elbow"
+        for wording in (concept.label, *concept.synonyms):
+            if resolver.names_site(wording) or resolver.resolve(wording).id != concept_id:
+                continue
+            _, _, [asked] = resolve_inputs(resolver, [wording, other])
+            if "for example" in asked.reason:
+                example = asked.reason.split("(for example '")[1][:-2]
+                assert resolver.names_site(example) and resolver.resolve(example).id == concept_id, example
+
+
 def test_resolve_inputs_asks_after_everything_resolved():
     resolver = resolver_for(load_graph())
     present, absent, unresolved = resolve_inputs(resolver, ["pins and needles", "gronkle", "tennis elbow"])

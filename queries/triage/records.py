@@ -141,15 +141,14 @@ def ask_where(resolver, present: Sequence[Reported], absent: Sequence[Reported] 
 
 
 def _where_reason(resolver, item: Reported, elsewhere: set[str]) -> str:
-    """The plain sentence for a site-less input: what the rest is about, and an example of saying where (one of
-    the finding's own wordings that names a site, the nearest to what was typed)."""
+    """The plain sentence for a site-less input: what the rest is about, and an example of saying where (of the
+    finding's own wordings that name a site, the one sharing most words with what was typed, then the shortest)."""
     about = " and the ".join(resolver.region_label(region) for region in sorted(elsewhere))
     reason = f"says no body site, and what else you reported is about the {about}: say where"
     typed = resolver.reader.bag(resolver.reader.words(item.input))
     with_site = [w for w in (item.concept.label, *item.concept.synonyms) if resolver.names_site(w)]
     if with_site:
-        example = min(with_site, key=lambda w: (not typed <= resolver.reader.bag(resolver.reader.words(w)),
-                                                w != item.concept.label, len(w), w))
+        example = min(with_site, key=lambda w: (-len(typed & resolver.reader.bag(resolver.reader.words(w))), len(w), w))
         return f"{reason} (for example '{example}')"
     own = resolver.region_label(item.concept.region) if item.concept.region else "another body region"
     return (f"{reason} (the article uses it for the {own}: "
