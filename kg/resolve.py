@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib.resources import files
 
-from rdflib import OWL, RDFS, SKOS, Graph, URIRef
+from rdflib import OWL, RDF, RDFS, SKOS, Graph, URIRef
 
 from ..ontology.namespaces import ID, MSKG, SCT
 
@@ -42,7 +42,8 @@ MAX_INPUT = 200
 
 @dataclass(frozen=True)
 class Lexicon:
-    """How people write (kg/lexicon.yaml): phrase rewrites, spellings, irregular forms, fillers, site words."""
+    """How people write (kg/lexicon.yaml): phrase rewrites, spellings, irregular forms, fillers, site words, and
+    the concepts whose site-less wordings the article uses for one region only (asked about beside another)."""
 
     phrases: tuple[tuple[str, str], ...]
     spellings: dict[str, str]
@@ -56,6 +57,7 @@ class Lexicon:
     #: (concept id, question, wordings): wordings that name a finding only with the qualifier the article gives
     #: it ("weight loss" may be intended; the article's red flag is *unexplained* weight loss): asked about
     ask: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
+    site_less: frozenset[str] = frozenset()  # concept ids (see lexicon.yaml ``site_less``)
 
 
 @cache
@@ -78,6 +80,7 @@ def load_lexicon() -> Lexicon:
         context=frozenset(normalise(w) for w in data["context"].split()),
         ask=tuple((str(concept), str(entry["question"]), tuple(str(w) for w in entry["wordings"]))
                   for concept, entry in sorted((data.get("ask") or {}).items())),
+        site_less=frozenset(str(c) for c in data.get("site_less") or ()),
     )
 
 
@@ -139,6 +142,7 @@ class Concept:
     codes: tuple[str, ...]
     hidden: tuple[str, ...] = ()  # skos:hiddenLabel: misspellings and non-words that match but are never shown
     sites: tuple[str, ...] = ()  # ids of its body sites (mskg:hasBodySite)
+    region: str | None = None  # id of its body region (mskg:inRegion), e.g. "region/back-and-leg"
 
 
 @dataclass(frozen=True)
@@ -182,9 +186,11 @@ class Resolver:
     leg. Anything else is a ``ResolutionError`` saying why, with the closest concepts.
     """
 
-    def __init__(self, concepts: Iterable[Concept], lexicon: Lexicon | None = None):
+    def __init__(self, concepts: Iterable[Concept], lexicon: Lexicon | None = None,
+                 regions: dict[str, str] | None = None):
         self.concepts = {c.id: c for c in concepts}
         self.lexicon = lexicon if lexicon is not None else load_lexicon()
+        self.regions = dict(regions or {})  # region id -> its label ("region/back-and-leg" -> "low back and leg")
         self._keys: dict[str, list[tuple[Concept, str, str]]] = {}
         self._bags: dict[frozenset[str], list[tuple[Concept, str, str]]] = {}
         self._vocabulary: set[str] = set()
@@ -375,6 +381,18 @@ class Resolver:
             seen.setdefault(concept.id, (concept, wording, how))
         return [], list(seen.values())
 
+    def names_site(self, text: str) -> bool:
+        """Whether ``text`` names a body site, covered or not ("my leg", "legs", "tingly toes"), read as every
+        wording is (phrases, spellings, irregular forms, stems), so that a wording naming none can be asked about."""
+        lexicon = self.lexicon
+        sites = lexicon.covered_sites | lexicon.uncovered_sites
+        words = self.reader.words(text)
+        return bool(set(words) & sites or self.reader.stems(words) & self.reader.stems(sites))
+
+    def region_label(self, region: str) -> str:
+        """The readable name of a region id ("region/elbow-and-forearm" -> "elbow and forearm")."""
+        return self.regions.get(region) or region.rsplit("/", 1)[-1].replace("-", " ")
+
     def resolve(self, text: str, roots: Iterable[str] | None = PRESENTATION_ROOTS) -> Concept:
         """The one concept ``text`` names; raise ``ResolutionError`` with the closest candidates otherwise."""
         return self.resolve_match(text, roots).concept
@@ -498,11 +516,19 @@ def concepts_from_graph(graph: Graph) -> list[Concept]:
             codes=codes,
             hidden=tuple(sorted(str(h) for h in graph.objects(iri, SKOS.hiddenLabel))),
             sites=tuple(sorted(str(s)[len(str(ID)):] for s in graph.objects(iri, MSKG.hasBodySite))),
+            region=next((str(r)[len(str(ID)):] for r in sorted(graph.objects(iri, MSKG.inRegion))
+                         if str(r).startswith(str(ID))), None),
         ))
     return concepts
+
+
+def regions_from_graph(graph: Graph) -> dict[str, str]:
+    """Every body region's id and label (mskg:BodyRegion), for the resolver's plain sentences."""
+    return {str(r)[len(str(ID)):]: str(graph.value(r, SKOS.prefLabel))
+            for r in sorted(graph.subjects(RDF.type, MSKG.BodyRegion)) if str(r).startswith(str(ID))}
 
 
 @lru_cache(maxsize=4)
 def resolver_for(graph: Graph) -> Resolver:
     """The resolver of ``graph``, built once per process and graph."""
-    return Resolver(concepts_from_graph(graph))
+    return Resolver(concepts_from_graph(graph), regions=regions_from_graph(graph))

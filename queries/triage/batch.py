@@ -21,7 +21,7 @@ from typing import IO, Any
 
 from ...kg.resolve import Match, ResolutionError
 from .records import (Presentation, PresentationError, Reported, TriageResult, Unresolved, UnresolvedInputs,
-                      parse_duration, parse_trend)
+                      ask_where, parse_duration, parse_trend)
 
 
 @dataclass(frozen=True)
@@ -169,16 +169,23 @@ class BatchTriage:
         duration, trend = _as_text(record.get("duration"), "duration"), _as_text(record.get("trend"), "trend")
         duration_days = parse_duration(duration) if duration is not None else None
         trend_id = parse_trend(trend) if trend is not None else None
-        present: dict[str, Reported] = {}
-        missing: dict[str, Reported] = {}
+        resolved: tuple[list[Reported], list[Reported]] = ([], [])
         unresolved: list[Unresolved] = []
-        for is_absent, texts, into in ((False, findings, present), (True, absent, missing)):
+        for is_absent, texts in ((False, findings), (True, absent)):
             for text in texts:
                 match = self.resolve(text)
                 if isinstance(match, ResolutionError):
                     unresolved.append(Unresolved.from_error(match, is_absent))
                 else:
-                    into.setdefault(match.concept.id, Reported(text, match.concept, match.how, match.read_as))
+                    resolved[is_absent].append(Reported(text, match.concept, match.how, match.read_as))
+        # where a site-less input is, is read from the whole line, so it is asked after every input resolved
+        kept, kept_absent, asked = ask_where(self._resolver, resolved[0], resolved[1])
+        unresolved += asked
+        present: dict[str, Reported] = {}
+        missing: dict[str, Reported] = {}
+        for items, into in ((kept, present), (kept_absent, missing)):
+            for item in items:
+                into.setdefault(item.concept.id, item)
         if unresolved and self.strict:
             raise UnresolvedInputs(unresolved, "not understood (--strict): ")
         if not present:

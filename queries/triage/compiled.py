@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from rdflib import RDF, RDFS, SKOS, Graph, URIRef
 
-from ...kg.resolve import Concept, concepts_from_graph
+from ...kg.resolve import Concept, concepts_from_graph, regions_from_graph
 from ...ontology.namespaces import ID, MSKG
 from ...ontology.namespaces import local_id as _local
 from .policy import TriagePolicy, minimal_trigger_set
@@ -24,7 +24,7 @@ from .records import SYSTEMIC, Presentation, RuleResult, Urgency
 from .timing import TREND_IDS, TREND_IRIS
 
 #: Bump when the compiled form changes shape, so old caches are not read.
-COMPILED_FORMAT = 7
+COMPILED_FORMAT = 8
 
 
 @dataclass(frozen=True)
@@ -137,7 +137,7 @@ def compile_kb(graph: Graph) -> CompiledKB:
     return CompiledKB(concepts, ancestors, rules, {k: tuple(sorted(set(v))) for k, v in by_trigger.items()},
                       urgencies, actions, labels, regions, {k: v for k, v in notes.items() if v},
                       region_screen, trend_implies,
-                      GraphView(graph), Resolver(concepts))
+                      GraphView(graph), Resolver(concepts, regions=regions_from_graph(graph)))
 
 
 #: The type of each field of a CompiledKB read from the cache (anything else is rebuilt).

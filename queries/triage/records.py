@@ -17,7 +17,7 @@ from ...ontology.namespaces import MSKG
 from .timing import TREND_IRIS, TRENDS, PresentationError, parse_duration, parse_trend
 
 __all__ = ["DISCLAIMER", "PRESENTATION", "SYSTEMIC", "TRENDS", "Presentation", "PresentationError", "Recommendation", "Reported",
-           "RuleResult", "TriageResult", "Unresolved", "UnresolvedInputs", "Urgency", "make_presentation",
+           "RuleResult", "TriageResult", "Unresolved", "UnresolvedInputs", "Urgency", "ask_where", "make_presentation",
            "parse_duration", "parse_trend", "resolve_inputs"]
 
 DISCLAIMER = (
@@ -105,7 +105,54 @@ def resolve_inputs(resolver, findings: Sequence[str], absent: Sequence[str] = ()
                 unresolved.append(Unresolved.from_error(exc, is_absent))
                 continue
             resolved[is_absent].append(Reported(text, match.concept, match.how, match.read_as))
-    return tuple(resolved[0]), tuple(resolved[1]), tuple(unresolved)
+    present, missing, asked = ask_where(resolver, resolved[0], resolved[1])
+    return present, missing, (*unresolved, *asked)
+
+
+def ask_where(resolver, present: Sequence[Reported], absent: Sequence[Reported] = ()
+              ) -> tuple[tuple[Reported, ...], tuple[Reported, ...], tuple[Unresolved, ...]]:
+    """Ask where, rather than guess, for a finding said with no body site that the article uses for one region
+    only (the lexicon's ``site_less``) when the other findings reported are about another region:
+    "pins and needles" beside tennis elbow is probably in the arm, and read as the leg's it sends an elbow
+    patient to a spine specialist (HAZ-06). Returns (present kept, absent kept, the inputs asked about).
+
+    What else was reported is the present findings that say where: site-less listed ones and systemic ones
+    (fever) say nothing about it. With none of those, or one of the finding's own region, nothing changes.
+    """
+    listed = resolver.lexicon.site_less
+
+    def says_nowhere(item: Reported) -> bool:
+        return item.concept.id in listed and not any(
+            resolver.names_site(text) for text in (item.input, item.read_as) if text)
+
+    elsewhere = {item.concept.region for item in present if not says_nowhere(item)} - {SYSTEMIC, None}
+    if not elsewhere:
+        return tuple(present), tuple(absent), ()
+    kept: tuple[list[Reported], list[Reported]] = ([], [])
+    asked: list[Unresolved] = []
+    for is_absent, items in ((False, present), (True, absent)):
+        for item in items:
+            if says_nowhere(item) and item.concept.region not in elsewhere:
+                asked.append(Unresolved(item.input, _where_reason(resolver, item, elsewhere),
+                                        ((item.concept.id, item.concept.label),), is_absent))
+            else:
+                kept[is_absent].append(item)
+    return tuple(kept[0]), tuple(kept[1]), tuple(asked)
+
+
+def _where_reason(resolver, item: Reported, elsewhere: set[str]) -> str:
+    """The plain sentence for a site-less input: what the rest is about, and an example of saying where (of the
+    finding's own wordings that name a site, the one sharing most words with what was typed, then the shortest)."""
+    about = " and the ".join(resolver.region_label(region) for region in sorted(elsewhere))
+    reason = f"says no body site, and what else you reported is about the {about}: say where"
+    typed = resolver.reader.bag(resolver.reader.words(item.input))
+    with_site = [w for w in (item.concept.label, *item.concept.synonyms) if resolver.names_site(w)]
+    if with_site:
+        example = min(with_site, key=lambda w: (-len(typed & resolver.reader.bag(resolver.reader.words(w))), len(w), w))
+        return f"{reason} (for example '{example}')"
+    own = resolver.region_label(item.concept.region) if item.concept.region else "another body region"
+    return (f"{reason} (the article uses it for the {own}: "
+            f"if it is there, report it together with what you have there)")
 
 
 def make_presentation(source, findings: Sequence[str], absent: Sequence[str] = (),
