@@ -363,3 +363,15 @@ def test_only_id_classes_under_a_clinical_root_are_concepts(graph):
     extended.add((URIRef("http://example.org/OtherFinding"), RDFS.subClassOf, MSKG.ClinicalFinding))
     extended.add((ID["aaa-some-action"], RDFS.subClassOf, MSKG.Action))
     assert [c.id for c in concepts_from_graph(extended)] == [c.id for c in concepts]
+
+
+@pytest.mark.parametrize("text, concept", [
+    ("numbness in left leg", "leg-numbness"), ("numbness in right leg", "leg-numbness"),
+    ("weakness in left leg", "leg-weakness"), ("left leg weakness", "leg-weakness"), ("weak left leg", "leg-weakness"),
+    ("sciatica left leg", "sciatica"), ("pain down my left leg", "leg-pain-below-knee"),
+    ("left elbow swollen", "elbow-swelling"), ("left tennis elbow", "tennis-elbow"),
+])
+def test_a_side_is_one_side(resolver, text, concept):
+    """The article speaks of one leg or both, never of left or right: a side named is one side. ("left" was an
+    unknown word, and a cold review found "numbness in left leg" refused while "right" was understood.)"""
+    assert resolver.resolve(text).id == concept
