@@ -1041,6 +1041,7 @@ def test_every_vignette_on_the_owl_engine():
     presentations = [make_presentation(graph, list(v.findings), list(v.absent), v.duration, v.trend)
                      for v in VIGNETTES]
     by_owl = engine.triage_many_owl(presentations)
+    assert len(by_owl) == len(VIGNETTES)
     for v, p, owl in zip(VIGNETTES, presentations, by_owl):
         fired = {r.id for r in owl.fired if r.kind != "SelfCareRule"}
         assert (owl.urgency.id, owl.training) == (v.urgency, v.training), v.name

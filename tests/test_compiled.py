@@ -120,6 +120,15 @@ def test_a_compiled_form_with_a_wrong_explainer_view_or_resolver_is_refused(kb):
         bad["$o"][1][names.index(wrong)] = bad["$o"][1][names.index(right)]
         with pytest.raises(CodecError, match=r"wrong shape \(view, resolver or rules\)"):
             kb_from_json(bad)
+    # a list of the right type holding one item of the wrong class: a concept among the rules, and back
+    rules, concepts = (data["$o"][1][names.index(n)]["$l"] for n in ("rules", "concepts"))
+    for field, item in (("rules", concepts[0]), ("concepts", rules[0])):
+        bad = copy.deepcopy(data)
+        bad["$o"][1][names.index(field)]["$l"][-1] = item
+        with pytest.raises(CodecError, match=r"wrong shape \(view, resolver or rules\)"):
+            kb_from_json(bad)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        kb.rules[0].urgency = "self-care"  # shared by every answer of the process: never changed by one
 
 
 def test_the_cache_is_written_once_and_keyed_on_the_package(tmp_path, monkeypatch):

@@ -233,3 +233,10 @@ def test_minimal_trigger_set_of_a_two_criterion_flag(graph):
     result = triage(graph, ["fever", "chills", "hot swollen elbow", "tennis elbow"])
     flag = next(r for r in result.flags if r.id == "rf-elbow-systemic-illness")
     assert flag.minimal_triggers == ("fever", "hot-swollen-elbow")
+
+
+def test_the_library_entry_point_explains_by_default(graph):
+    """``triage(graph, findings)`` is what a library user calls: its answer carries each flag's explanation."""
+    result = triage(graph, ["saddle numbness"])
+    assert result.explanations["rf-saddle-anaesthesia"], result.explanations.keys()
+    assert triage(graph, ["saddle numbness"], explain=False).explanations == {}

@@ -41,8 +41,8 @@ class CompiledRule:
     trends: frozenset[str]  # trend ids (see TREND_IRIS) the rule needs; empty when it needs none
     actions: tuple[URIRef, ...]
     condition_text: str | None
-    region: str | None = None  # body region id; None or SYSTEMIC: considered whatever is reported
-    needs_region_finding: bool = False  # not read conservatively when only systemic findings are reported
+    region: str | None  # body region id; None or SYSTEMIC: considered whatever is reported
+    needs_region_finding: bool  # not read conservatively when only systemic findings are reported
 
 
 @dataclass
