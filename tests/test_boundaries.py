@@ -643,3 +643,38 @@ def test_timeframes_by_length_shortest_first_and_vague_last(ordered_results):
     first_vague = next((i for i, d in enumerate(days) if d is None), len(days))
     assert all(d is None for d in days[first_vague:]), "a timeframe with days comes after a vague one"
     assert first_vague < len(days), "no vague timeframe to put last"
+
+
+def test_the_table_for_people_cuts_at_the_width_and_counts_rows():
+    """``--format table``: IRIs shortened with the mskg prefixes, a value cut to the width with an ellipsis only
+    when it is longer, ASK as yes or no, and the row count with its plural."""
+    from mskg.queries.engine import QueryResult
+    from mskg.queries.results import to_table
+
+    assert (to_table(QueryResult("ask", boolean=True)), to_table(QueryResult("ask", boolean=False))) == ("yes", "no")
+    iri = URIRef("https://w3id.org/mskg/id/saddle-anaesthesia")
+    at, over = "a" * 60, "b" * 61
+    table = to_table(QueryResult("select", ["x", "v"], [(iri, Literal(at)), (None, Literal(over))]))
+    assert table.splitlines() == [
+        "x" + " " * 20 + "  v",
+        "-" * 21 + "  " + "-" * 60,
+        "id:saddle-anaesthesia  " + at,
+        " " * 21 + "  " + "b" * 59 + "…",
+        "(2 rows)"]
+    assert to_table(QueryResult("select", ["x"], [(iri,)])).splitlines()[-1] == "(1 row)"
+    assert to_table(QueryResult("select", ["x"], [(Literal("c" * 11),)]), width=10).splitlines()[2] == "c" * 9 + "…"
+
+
+def test_a_graph_result_is_written_with_the_mskg_prefixes_whatever_it_bound():
+    from rdflib import Graph
+
+    from mskg.queries.engine import QueryResult
+    from mskg.queries.results import serialize
+
+    graph = Graph()
+    graph.bind("other", "https://w3id.org/mskg/ontology#")
+    graph.add((URIRef("https://w3id.org/mskg/id/fever"), URIRef("https://w3id.org/mskg/ontology#inRegion"),
+               URIRef("https://w3id.org/mskg/id/region/systemic")))
+    text = serialize(QueryResult("graph", graph=graph), "turtle").decode()
+    assert "@prefix mskg: <https://w3id.org/mskg/ontology#> ." in text and "other:" not in text
+    assert "id:fever mskg:inRegion <https://w3id.org/mskg/id/region/systemic> ." in text  # "/" in a local name
