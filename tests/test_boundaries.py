@@ -678,3 +678,12 @@ def test_a_graph_result_is_written_with_the_mskg_prefixes_whatever_it_bound():
     text = serialize(QueryResult("graph", graph=graph), "turtle").decode()
     assert "@prefix mskg: <https://w3id.org/mskg/ontology#> ." in text and "other:" not in text
     assert "id:fever mskg:inRegion <https://w3id.org/mskg/id/region/systemic> ." in text  # "/" in a local name
+
+
+def test_ask_in_xml_says_true_or_false():
+    from mskg.queries.engine import QueryResult
+    from mskg.queries.results import to_xml
+
+    for value in (True, False):
+        root = ET.fromstring(to_xml(QueryResult("ask", boolean=value)))
+        assert root.find(f"{RESULTS_NS}boolean").text == ("true" if value else "false")
