@@ -44,7 +44,7 @@ def test_a_card_by_synonym_shows_what_the_finding_triggers():
     assert out.startswith("saddle anaesthesia  [symptom]  saddle-anaesthesia\n")
     assert "  triggers:\n    - New numbness or altered feeling around the saddle area [red flag → emergency] (rf-saddle-anaesthesia)" in out
     assert "In the article's words: altered feeling around the saddle area; New numbness or altered feeling" in out
-    assert "Also called (everyday and clinical terms added by the curator): can't feel my bum when I wipe;" in out
+    assert "Also called (everyday and clinical terms added by the curator): altered feeling around my genitals;" in out
     assert "characters 3702–3826" in out
     assert out.rstrip().endswith(DISCLAIMER)
 
