@@ -123,12 +123,7 @@ class TriagePolicy:
         urgency = max((r.urgency for r in fired), key=lambda u: u.rank, default=self.urgencies["self-care"])
         stop = any(r.is_red_flag for r in fired)
         present, every_region = self.regions(presentation)
-        recommendations = self._recommendations(rules, stop)
-        if every_region:  # nothing of a body region was reported: no scan of one
-            recommendations = [r for r in recommendations
-                               if self.region_of(r.iri) is None or self.is_care_seeking(r.iri)]
-        if urgency.without_safety_net:  # care is needed now: no weeks-long "if it does not improve" advice
-            recommendations = [r for r in recommendations if r.kind != "safety-net"]
+        recommendations = self._shown(self._recommendations(rules, stop), urgency, every_region)
         result = TriageResult(presentation, urgency, "stop" if stop else "modify", rules, recommendations,
                               self.screen(presentation), regions=tuple(sorted(present)),
                               every_region=every_region,
@@ -146,6 +141,16 @@ class TriagePolicy:
         notes = tuple(dict.fromkeys(note for iri in self.screen_widened_by(presentation)
                                     for note in self.interpretations_of(iri)))
         return [replace(s, interpretations=notes) if s.widened else s for s in screened]
+
+    def _shown(self, recommendations: list[Recommendation], urgency: Urgency, every_region: bool
+               ) -> list[Recommendation]:
+        """The recommendations an answer at ``urgency`` shows (every engine's answer goes through here)."""
+        if every_region:  # nothing of a body region was reported: no scan of one
+            recommendations = [r for r in recommendations
+                               if self.region_of(r.iri) is None or self.is_care_seeking(r.iri)]
+        if urgency.without_safety_net:  # care is needed now: no weeks-long "if it does not improve" advice
+            recommendations = [r for r in recommendations if r.kind != "safety-net"]
+        return recommendations
 
     def _recommendations(self, rules: list[RuleResult], stop: bool) -> list[Recommendation]:
         """The actions the rules call for, 'now' (fired) or as a safety net (not yet met); see the module."""

@@ -209,10 +209,8 @@ class TriageEngine(TriagePolicy):
             urgency = max((self.urgencies[t] for t in owl.tiers), key=lambda u: u.rank,
                           default=self.urgencies["self-care"])
             stop = owl.training_stop
-            recommendations = self._recommendations(rules, stop)
-            if urgency.without_safety_net:
-                recommendations = [r for r in recommendations if r.kind != "safety-net"]
             present, every_region = self.regions(presentation)
+            recommendations = self._shown(self._recommendations(rules, stop), urgency, every_region)
             result = TriageResult(presentation, urgency, "stop" if stop else "modify", rules, recommendations,
                                   self.screen(presentation), regions=tuple(sorted(present)),
                                   every_region=every_region,
