@@ -77,7 +77,8 @@ def triage_dict(result: TriageResult) -> dict[str, Any]:
              "progress": progress_checks(rec.explanations)}
             for rec in result.recommendations
         ],
-        "not_asked": [{"id": i, "label": label} for i, label in result.not_asked],
+        "not_asked": [{"id": n.id, "label": n.label, "urgency": n.urgency.id, "red_flag": n.red_flag,
+                       "interpretations": _notes(n.interpretations)} for n in result.not_asked],
         "disclaimer": result.disclaimer,
     }
 
@@ -231,13 +232,37 @@ def triage_text(result: TriageResult) -> str:
                 out.append(f"       {rec.when}")
     if result.not_asked:
         out.append("")
-        out.append("Red-flag symptoms not yet asked about (check these; say --absent if you do not have them):")
-        out.append(_wrap("; ".join(label for _, label in result.not_asked), "   "))
+        out.append("Not yet asked about (check these; say --absent if you do not have them):")
+        out += _screen_lines(result)
     out.append("")
     if result.flags:
         out.append(f"Why? Run: mskg explain {result.flags[0].id} with the same --finding options.")
     out.append(DISCLAIMER)
     return "\n".join(out)
+
+
+def _screen_lines(result: TriageResult) -> list[str]:
+    """The red-flag screen grouped by what each finding would lead to: red flags on their own by urgency, then
+    those that are red flags only together with a rapid worsening or another finding."""
+    out: list[str] = []
+    groups: dict[tuple[bool, str], list] = {}
+    for n in result.not_asked:
+        groups.setdefault((n.red_flag, n.urgency.id), []).append(n)
+    for (red_flag, _), items in groups.items():
+        urgency = items[0].urgency
+        if red_flag:
+            # the tier's label only: its definition names a spine specialist, which an elbow screen must not
+            heading = f"red flags — {urgency.label}:"
+        else:
+            heading = (f"worth asking — not red flags on their own; with a rapid worsening or another finding "
+                       f"they can mean {urgency.label}:")
+        out += _wrap(heading, "  ", hang="  ").splitlines()
+        out.append(_wrap("; ".join(n.label for n in items), "     "))
+    notes = tuple(dict.fromkeys(note for n in result.not_asked for note in n.interpretations))
+    if notes:
+        out.append("  (every region's red flags are asked about because of what you reported)")
+        out += _curator_lines(notes, "  ")
+    return out
 
 
 def _curator_lines(notes, indent: str) -> list[str]:

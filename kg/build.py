@@ -292,6 +292,12 @@ class _Builder:
                 self.add(s, MSKG.inRegion, self.region(fact["id"], region))
             elif fact.get("region"):
                 raise BuildError(f"fact {fact['id']!r}: only findings and conditions belong to a region")
+            if fact.get("screens_every_region"):  # after it, every region's red flags are asked about
+                if self.concept_roots[fact["id"]] != "ClinicalFinding":
+                    raise BuildError(f"fact {fact['id']!r}: only a finding puts every region in the red-flag screen")
+                if not fact.get("interpretations"):
+                    raise BuildError(f"fact {fact['id']!r}: screens_every_region is a curator's reading: mark it")
+                self.add(s, MSKG.screensEveryRegion, Literal(True))
             for site in fact.get("sites") or []:
                 self.add(s, MSKG.hasBodySite, self.concept(fact["id"], site, "BodySite"))
             for feature in fact.get("features") or []:
@@ -301,6 +307,7 @@ class _Builder:
             for timeframe in fact.get("course") or []:
                 self.add(s, MSKG.typicalCourse, self.ref(fact["id"], timeframe, "timeframes"))
             self.evidence(s, fact.get("evidence") or [])
+            self.interpretations(fact, s)
         for fact in self.facts["concepts"]:
             if (fact.get("features") or fact.get("aggravated_by")) and self.concept_roots[fact["id"]] != "Condition":
                 raise BuildError(f"fact {fact['id']!r}: only conditions have features or aggravating activities")

@@ -35,7 +35,8 @@ KEYS: dict[str, tuple[str, ...]] = {
     "regions": ("id", "label", "definition", "sections", "evidence", "interpretations"),
     "urgency_levels": ("id", "rank", "label", "definition", "without_safety_net", "evidence", "interpretations"),
     "concepts": (
-        "id", "parent", "label", "alt", "hidden", "definition", "region", "sites", "features", "aggravated_by", "course", "evidence",
+        "id", "parent", "label", "alt", "hidden", "definition", "region", "screens_every_region", "sites", "features",
+        "aggravated_by", "course", "evidence", "interpretations",
     ),
     "timeframes": ("id", "label", "value", "upper", "unit", "bound", "approximate", "vague", "evidence"),
     "actions": (

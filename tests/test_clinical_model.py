@@ -315,3 +315,98 @@ def test_one_place_to_seek_care_and_no_contradictory_imaging(engine_name, findin
     engine = CompiledTriageEngine(load_compiled()) if engine_name == "compiled" else engine_for(g)
     result = engine.triage(make_presentation(g, findings, duration=duration, trend=trend), explain=False)
     assert [r.id for r in result.recommendations if r.kind == "now"] == now
+
+
+# ------------------------------------------------------------------ the red-flag screen (issue 12: trauma, grouping)
+# What each screened finding leads to, written from the article: its "What to do today" tiers ("Call 999 / go to
+# A&E now: bladder or bowel changes, numbness “around the bottom/genitals”, or bilateral severe/worsening weakness
+# or numbness"; "Use NHS 111 or seek urgent same-day care: fever/feeling very unwell with back pain, significant
+# trauma, or rapidly worsening neurological symptoms"), the other alarm signs and the elbow's alarm features
+# (same-day: the curator's reading of HAZ-05; marked swelling alone: "prompt evaluation"). Pins and needles,
+# numbness or weakness in one leg are red flags only when rapidly worsening ("pins and needles, or mild weakness
+# on one side that is not rapidly worsening" is prompt review), an elbow injury only with marked swelling (HAZ-27).
+BACK_999 = {"bladder-or-bowel-change", "urinary-incontinence", "faecal-incontinence", "urinary-retention",
+            "loss-of-bladder-sensation", "saddle-anaesthesia", "bilateral-leg-weakness", "bilateral-leg-numbness",
+            "bilateral-sciatica"}
+BACK_SAME_DAY = {"foot-drop", "progressive-leg-weakness", "widespread-numbness", "severe-unrelenting-pain"}
+BACK_ONLY_WORSENING = {"pins-and-needles", "leg-numbness", "leg-weakness"}
+SYSTEMIC_SAME_DAY = {"fever", "chills", "feeling-very-unwell", "significant-trauma"}
+SYSTEMIC_PROMPT = {"unexplained-weight-loss", "history-of-cancer"}
+ELBOW_SAME_DAY = {"elbow-deformity", "hot-swollen-elbow", "unable-to-move-elbow"}
+
+
+def _screen(findings, engine):
+    args = ["triage", "--format", "json", "--engine", engine]
+    for f in findings:
+        args += ["-f", f]
+    data = json.loads(CliRunner().invoke(cli, args).stdout)
+    return data, data["not_asked"]
+
+
+def _expected_screen(*, emergency=(), same_day=(), prompt=(), worth_asking=()):
+    return {**{f: ("emergency", True) for f in emergency}, **{f: ("urgent-same-day", True) for f in same_day},
+            **{f: ("prompt-review", True) for f in prompt}, **{f: ("urgent-same-day", False) for f in worth_asking}}
+
+
+@pytest.mark.parametrize("engine", ["compiled", "sparql"])
+def test_the_screen_says_what_each_finding_leads_to(engine):
+    data, screen = _screen(["low-back-pain"], engine)
+    assert {n["id"]: (n["urgency"], n["red_flag"]) for n in screen} == _expected_screen(
+        emergency=BACK_999, same_day=BACK_SAME_DAY | SYSTEMIC_SAME_DAY, prompt=SYSTEMIC_PROMPT,
+        worth_asking=BACK_ONLY_WORSENING)
+    # red flags on their own first, most urgent first; then those that count only with more
+    order = [(not n["red_flag"], {"emergency": 0, "urgent-same-day": 1, "prompt-review": 2}[n["urgency"]])
+             for n in screen]
+    assert order == sorted(order)
+    assert all(n["interpretations"] == [] for n in screen)
+    _, elbow = _screen(["tennis-elbow"], engine)
+    assert {n["id"]: (n["urgency"], n["red_flag"]) for n in elbow} == _expected_screen(
+        same_day=ELBOW_SAME_DAY | SYSTEMIC_SAME_DAY, prompt=SYSTEMIC_PROMPT | {"elbow-swelling"},
+        worth_asking={"elbow-injury"})
+
+
+def test_the_text_view_groups_the_screen_by_what_it_leads_to():
+    text = CliRunner().invoke(cli, ["triage", "-f", "low back pain"]).stdout
+    screen = text[text.index("Not yet asked about"):]
+    headings = [line.strip() for line in screen.splitlines() if line.startswith("  ") and not line.startswith("   ")]
+    assert [h.split(" (")[0].split(";")[0].rstrip(":") for h in headings] == [
+        "red flags — emergency", "red flags — urgent same-day", "red flags — prompt review",
+        "worth asking — not red flags on their own"]
+    # the tier's label only: the prompt-review definition names a spine specialist, wrong for an elbow screen
+    assert headings[:3] == ["red flags — emergency:", "red flags — urgent same-day:", "red flags — prompt review:"]
+    assert "worth asking — not red flags on their own; with a rapid worsening or another finding they can mean " \
+           "urgent same-day:" in " ".join(line.strip() for line in screen.splitlines())
+    worth = screen[screen.index("worth asking"):]
+    assert "numbness in one leg; pins and needles; weakness in one leg" in worth
+    assert "pins and needles" not in screen[:screen.index("worth asking")]
+
+
+@pytest.mark.parametrize("engine", ["compiled", "sparql"])
+def test_significant_trauma_keeps_every_regions_red_flags_in_the_screen(engine):
+    data, screen = _screen(["tennis-elbow", "significant-trauma"], engine)
+    # the rules stay gated: the spinal-fracture flag needs a back complaint, so no spinal scan
+    assert [f["id"] for f in data["flags"]] == ["rf-elbow-significant-trauma"]
+    assert data["urgency"]["id"] == "urgent-same-day" and data["training"] == "stop"
+    assert "scan-now" not in {r["id"] for r in data["recommendations"]}
+    # ... but the back's questions are asked after a heavy fall, as the curator's reading, marked
+    assert {n["id"]: (n["urgency"], n["red_flag"]) for n in screen} == _expected_screen(
+        emergency=BACK_999, same_day=BACK_SAME_DAY | ELBOW_SAME_DAY | (SYSTEMIC_SAME_DAY - {"significant-trauma"}),
+        prompt=SYSTEMIC_PROMPT | {"elbow-swelling"}, worth_asking=BACK_ONLY_WORSENING | {"elbow-injury"})
+    marked = {n["id"] for n in screen if n["interpretations"]}
+    assert marked == BACK_999 | BACK_SAME_DAY | BACK_ONLY_WORSENING
+    (note,) = {(i["property"], i["note"]) for n in screen for i in n["interpretations"]}
+    assert note[0] == "puts every region's red flags in the screen" and "safer reading" in note[1]
+    # and the other way round: a fall with back pain asks about the elbow's alarm features too, no elbow flag fires
+    data, screen = _screen(["low-back-pain", "significant-trauma"], engine)
+    assert [f["id"] for f in data["flags"]] == ["rf-significant-trauma"]
+    assert {n["id"] for n in screen if n["interpretations"]} == ELBOW_SAME_DAY | {"elbow-swelling", "elbow-injury"}
+    # without the trauma, an elbow complaint is not screened for the back
+    _, screen = _screen(["tennis-elbow", "fever"], engine)
+    assert not (BACK_999 | BACK_SAME_DAY | BACK_ONLY_WORSENING) & {n["id"] for n in screen}
+
+
+def test_the_trauma_reading_is_marked_in_the_text_view():
+    text = CliRunner().invoke(cli, ["triage", "-f", "tennis elbow", "-f", "fell off a ladder"]).stdout
+    screen = text[text.index("Not yet asked about"):]
+    assert "saddle anaesthesia" in screen and "weakness in both legs" in screen
+    assert "curator's reading (puts every region's red flags in the screen)" in screen

@@ -459,13 +459,14 @@ VIGNETTES = [
     # CHALLENGE (clinical): "Pain after significant trauma—for example a high-speed accident, a heavy fall, or
     # landing heavily from height: this raises concern for fracture or unstable injury". A high-energy mechanism
     # is a whole-body event: a person who mentions only their elbow may still have a spinal injury. The model
-    # keeps the urgency but drops the spinal trauma flag, its scan and the spinal questions from the screen;
-    # significant trauma should arguably stay region-free (or at least keep the spinal screen).
+    # keeps the urgency but drops the spinal trauma flag and its scan; the spinal questions stay in the screen
+    # (significant trauma puts every region's red flags in it: a marked curator's reading, HAZ-30).
     V("Tennis elbow, then a heavy fall onto the arm",
       ["tennis-elbow", "significant-trauma"], "urgent-same-day", "stop",
       fires=["rf-elbow-significant-trauma"], not_fires={"rf-significant-trauma"},
       now=SAME_DAY, never=NOT_FOR_ELBOW | {"forearm-strap", "elbow-relative-rest"},
-      article=[A_TRAUMA, A_111, A_ELBOW_SAME_RULES], covers=[1, 3]),
+      screen=BACK_SCREEN | ELBOW_SCREEN | {"fever", "unexplained-weight-loss"}, not_screen={"significant-trauma"},
+      article=[A_TRAUMA, A_111, A_ELBOW_SAME_RULES, A_FAQ_STOP], covers=[1, 3]),
     # CHALLENGE: the article's only elbow systemic sign needs a hot, swollen elbow ("Systemic illness such as fever
     # or feeling very unwell alongside a hot, swollen elbow"); a fever with a tennis elbow going to same-day care
     # comes from keeping urgency monotone (fever alone is same-day), not from the article.

@@ -77,7 +77,8 @@ def test_an_unknown_absent_finding_is_listed_and_screened_again():
     assert result.exit_code == 3
     data = json.loads(result.stdout)
     assert data["unresolved"][0]["absent"] is True
-    assert {"id": "saddle-anaesthesia", "label": "saddle anaesthesia"} in data["not_asked"]
+    assert {"id": "saddle-anaesthesia", "label": "saddle anaesthesia", "urgency": "emergency", "red_flag": True,
+            "interpretations": []} in data["not_asked"]
 
 
 def test_explain_follows_the_same_rules():

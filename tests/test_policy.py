@@ -61,6 +61,9 @@ def _graph_facts():
                 "actions": {str(a)[len(str(ID)):] for a in g.objects(rule, MSKG.callsFor)},
                 "triggers": {str(f)[len(str(ID)):] for c in g.objects(rule, MSKG.hasCriterion)
                              for f in g.objects(c, MSKG.anyOf)},
+                "criteria": [{str(f)[len(str(ID)):] for f in g.objects(c, MSKG.anyOf)}
+                             for c in g.objects(rule, MSKG.hasCriterion)],
+                "conditional": (rule, MSKG.requiresTrend, None) in g or (rule, MSKG.minDurationDays, None) in g,
             }
     training_mod = {str(a)[len(str(ID)):] for a in g.subjects(RDF.type, None)
                     if any(t == MSKG.TrainingModification for t in g.transitive_objects(
@@ -248,15 +251,22 @@ def test_minimal_trigger_set_examples(rows, expected):
 
 def test_absent_findings_change_only_the_screen_and_the_screen_follows_the_hierarchy(engine, concepts):
     rules, _, closure, labels, regions, findings, _, _, _, _ = facts()
+    g = load_graph()
+    widening = {str(c)[len(str(ID)):] for c in g.subjects(MSKG.screensEveryRegion, None)}
 
     def check(p):
         present, every_region = in_play(p, regions)
-        red = {}  # red-flag findings of the regions in play, ranked by the red flags of those regions
+        # significant trauma puts every region's red flags in the screen (the rules stay gated)
+        every_region = every_region or bool(set().union(*(closure(r.concept.id) for r in p.findings)) & widening)
+        ranks = {}  # red-flag findings of the regions in play: the ranks of those regions' flags, and if alone
         for rule in rules.values():
             if rule["kind"] == "RedFlag" and (every_region or rule["region"] in present):
                 for f in rule["triggers"] & findings:
                     if every_region or regions[f] in present | {"systemic"}:
-                        red[f] = max(red.get(f, -1), rule["rank"])
+                        alone = not rule["conditional"] and all(closure(f) & c for c in rule["criteria"])
+                        ranks.setdefault(f, []).append((rule["rank"], alone))
+        # a red flag on its own at its most urgent such flag, else the most urgent flag it can lead to
+        red = {f: (any(a for _, a in r), max([k for k, a in r if a] or [k for k, _ in r])) for f, r in ranks.items()}
         result = engine.triage(p, explain=False)
         without = engine.triage(Presentation(p.findings, (), p.duration_days, p.trend), explain=False)
         assert (result.urgency, result.training, [(r.id, r.fires) for r in result.rules]) == \
@@ -264,8 +274,8 @@ def test_absent_findings_change_only_the_screen_and_the_screen_follows_the_hiera
         reported_closure = set().union(*(closure(r.concept.id) for r in p.findings))
         absent = {r.concept.id for r in p.absent}
         expected = [f for f in red if f not in reported_closure and not (closure(f) & absent)]
-        expected.sort(key=lambda f: (-red[f], labels[f], f))
-        assert [i for i, _ in result.not_asked] == expected
+        expected.sort(key=lambda f: (not red[f][0], -red[f][1], labels[f], f))
+        assert [(n.id, n.red_flag, n.urgency.rank) for n in result.not_asked] == [(f, *red[f]) for f in expected]
         return ()
 
     stats = _run_property(concepts, check, examples=400)
@@ -281,7 +291,7 @@ def test_absent_findings_change_only_the_screen_and_the_screen_follows_the_hiera
 ])
 def test_the_screen_leaves_out_what_was_reported_absent(graph, engine, absent, not_screened):
     p = make_presentation(load_compiled().resolver, ["low back pain"], absent)
-    screened = {i for i, _ in engine.triage(p, explain=False).not_asked}
+    screened = {n.id for n in engine.triage(p, explain=False).not_asked}
     bladder = {"bladder-or-bowel-change", "urinary-retention", "urinary-incontinence", "faecal-incontinence",
                "loss-of-bladder-sensation"}
     assert screened & bladder == bladder - not_screened
@@ -289,7 +299,7 @@ def test_the_screen_leaves_out_what_was_reported_absent(graph, engine, absent, n
 
 def test_the_screen_leaves_out_what_a_narrower_report_answers(engine):
     p = make_presentation(load_compiled().resolver, ["urinary retention"])
-    screened = [i for i, _ in engine.triage(p, explain=False).not_asked]
+    screened = [n.id for n in engine.triage(p, explain=False).not_asked]
     assert "bladder-or-bowel-change" not in screened and "urinary-retention" not in screened
     assert "urinary-incontinence" in screened and screened[0] != "urinary-retention"
 

@@ -40,7 +40,8 @@ def test_triage_saddle_numbness_json():
             "urgent assessment", "start": 3702, "end": 3906} in path["sources"]
     assert [r["id"] for r in data["recommendations"]][:3] == ["call-999-or-ae", "scan-now", "stop-training"]
     assert all(r["explanations"] for r in data["recommendations"])
-    assert {"id": "fever", "label": "fever"} in data["not_asked"]
+    assert {"id": "fever", "label": "fever", "urgency": "urgent-same-day", "red_flag": True,
+            "interpretations": []} in data["not_asked"]
     assert data["disclaimer"] == DISCLAIMER
     assert "999" in data["disclaimer"] and "not medical advice" in data["disclaimer"]
 
@@ -63,7 +64,7 @@ def test_triage_duration_and_absent_in_json():
     assert data["duration_days"] == 14 and data["trend"] == "unchanged"
     assert data["absent"] == [{"input": "fever", "id": "fever", "label": "fever", "how": "label", "read_as": None}]
     assert data["urgency"]["id"] == "routine-review"
-    assert {"id": "fever", "label": "fever"} not in data["not_asked"]
+    assert "fever" not in {n["id"] for n in data["not_asked"]}
     gp = next(r for r in data["recommendations"] if r["id"] == "gp-review-elbow")
     assert (gp["timeframe"], gp["kind"], gp["urgency"]) == ("after at least 2 weeks", "now", "routine-review")
 

@@ -216,7 +216,7 @@ def test_safety_net_says_when_to_escalate(graph):
 
 def test_not_asked_lists_red_flag_findings_neither_reported_nor_absent(graph):
     result = triage(graph, ["low back pain"], absent=["bladder or bowel changes", "fever"])
-    ids = [i for i, _ in result.not_asked]
+    ids = [n.id for n in result.not_asked]
     assert "saddle-anaesthesia" in ids
     assert ids[0] in {"saddle-anaesthesia", "bilateral-leg-weakness", "bilateral-leg-numbness", "bilateral-sciatica",
                       "urinary-retention", "loss-of-bladder-sensation", "urinary-incontinence", "faecal-incontinence",

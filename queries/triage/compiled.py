@@ -20,7 +20,7 @@ from ...kg.resolve import Concept, concepts_from_graph, regions_from_graph
 from ...ontology.namespaces import ID, MSKG
 from ...ontology.namespaces import local_id as _local
 from .policy import TriagePolicy, minimal_trigger_set
-from .records import SYSTEMIC, Presentation, RuleResult, Urgency
+from .records import SYSTEMIC, Presentation, RuleResult, Screened, Urgency
 from .timing import TREND_IDS, TREND_IRIS
 
 #: Bump when the compiled form changes shape, so old caches are not read.
@@ -61,7 +61,9 @@ class CompiledKB:
     regions: dict[str, str]  # finding or condition id -> body region id
     notes: dict[URIRef, tuple[tuple[str, str, str | None], ...]]  # rule or action -> the curator's readings
     # (property, note, the one value it is about or None)
-    screen: list[tuple[str, str, str, tuple[tuple[str, int], ...]]]  # (finding, label, region, ((flag region, rank)…))
+    # (finding, label, region, ((flag region, rank, a red flag on its own?)…)): not_asked filters them per answer
+    screen: list[tuple[str, str, str, tuple[tuple[str, int, bool], ...]]]
+    widening: frozenset[str]  # findings that put every region's red flags in the screen (mskg:screensEveryRegion)
     trend_implies: dict[str, frozenset[str]]  # trend id -> itself and every trend it implies
     view: object  # mskg.queries.triage.explain.GraphView
     resolver: object  # mskg.kg.resolve.Resolver
@@ -114,36 +116,39 @@ def compile_kb(graph: Graph) -> CompiledKB:
     # conditions are not screened for, nor the ordinary complaints self-care covers (back pain, sciatica)
     ordinary = {t for rule in rules if rule.kind == "SelfCareRule" for _, triggers in rule.criteria for t in triggers}
     findings = {c.id for c in concepts if c.root == "ClinicalFinding"} - ordinary
-    by_region: dict[str, dict[str, int]] = {}  # red-flag finding -> its flags' region -> most urgent rank
+    # red-flag finding -> {(its flags' region, rank, whether the flag needs nothing else: no trend, no duration,
+    # every criterion met by the finding or a broader trigger)}
+    by_region: dict[str, set[tuple[str, int, bool]]] = {}
     for rule in rules:
         if rule.kind == "RedFlag":
-            for _, triggers in rule.criteria:
-                for trigger in triggers & findings:
-                    rank = urgencies[rule.urgency].rank
-                    ranks = by_region.setdefault(trigger, {})
-                    ranks[rule.region] = max(ranks.get(rule.region, rank), rank)
+            for trigger in {t for _, triggers in rule.criteria for t in triggers & findings}:
+                alone = not rule.trends and rule.min_days is None and all(
+                    ancestors[trigger] & triggers for _, triggers in rule.criteria)
+                by_region.setdefault(trigger, set()).add((rule.region, urgencies[rule.urgency].rank, alone))
     labels = {c.iri: c.label for c in concepts}
     labels.update({r.iri: r.label for r in rules})
     labels.update({a: sparql.label(a) for a in actions})
-    # Every red-flag finding with its region and its flags' (region, rank); not_asked orders them per answer.
-    region_screen = [(f, labels[ID[f]], regions[f], tuple(sorted(by_region[f].items()))) for f in sorted(by_region)]
+    # Every red-flag finding with its region and its flags' (region, rank, alone); not_asked orders them per answer.
+    region_screen = [(f, labels[ID[f]], regions[f], tuple(sorted(by_region[f]))) for f in sorted(by_region)]
+    widening = frozenset(c.id for c in concepts if graph.value(c.iri, MSKG.screensEveryRegion))
     from ...kg.resolve import Resolver
 
     trend_implies = {trend: frozenset(TREND_IDS[t] for t in graph.transitive_objects(iri, MSKG.impliesTrend))
                      for trend, iri in TREND_IRIS.items()}
     from .sparql import read_interpretations
 
-    notes = {iri: read_interpretations(graph, iri) for iri in [*(r.iri for r in rules), *actions]}
+    notes = {iri: read_interpretations(graph, iri)
+             for iri in [*(r.iri for r in rules), *actions, *(ID[c] for c in sorted(widening))]}
     return CompiledKB(concepts, ancestors, rules, {k: tuple(sorted(set(v))) for k, v in by_trigger.items()},
                       urgencies, actions, labels, regions, {k: v for k, v in notes.items() if v},
-                      region_screen, trend_implies,
+                      region_screen, widening, trend_implies,
                       GraphView(graph), Resolver(concepts, regions=regions_from_graph(graph)))
 
 
 #: The type of each field of a CompiledKB read from the cache (anything else is rebuilt).
 _FIELD_TYPES = {"concepts": list, "ancestors": dict, "rules": list, "by_trigger": dict, "urgencies": dict,
                 "actions": dict, "labels": dict, "regions": dict, "notes": dict,
-                "screen": list, "trend_implies": dict}
+                "screen": list, "widening": frozenset, "trend_implies": dict}
 
 
 @lru_cache(maxsize=1)
@@ -226,22 +231,33 @@ class CompiledTriageEngine(TriagePolicy):
                 matches=matches, minimal_triggers=minimal_trigger_set(matches)))
         return results
 
-    def not_asked(self, presentation: Presentation) -> list[tuple[str, str]]:
+    def not_asked(self, presentation: Presentation) -> list[Screened]:
         reported = set()
         for r in presentation.findings:
             reported |= self.kb.ancestors.get(r.concept.id, frozenset((r.concept.id,)))
         absent = {r.concept.id for r in presentation.absent}
         present, every_region = self.regions(presentation)
         in_play = None if every_region else present | {SYSTEMIC}
+        widened = bool(reported & self.kb.widening)  # every region's red flags, the rules staying gated
+        by_rank = {u.rank: u for u in self.urgencies.values()}
         screened = []
-        for f, label, region, flag_ranks in self.kb.screen:
+        for f, label, region, flags in self.kb.screen:
             if f in reported or (absent and self.kb.ancestors.get(f, frozenset((f,))) & absent):
                 continue
-            ranks = [rank for flag_region, rank in flag_ranks if in_play is None or flag_region in present]
-            if not ranks or (in_play is not None and region not in in_play):
+            regular = in_play is None or region in in_play
+            counted = [(rank, alone) for flag_region, rank, alone in flags
+                       if widened or (regular and (in_play is None or flag_region in present))]
+            if not counted:
                 continue
-            screened.append((-max(ranks), label, f))
-        return [(f, label) for _, label, f in sorted(screened)]
+            alone = [rank for rank, on_its_own in counted if on_its_own]
+            only_widened = not (regular and any(in_play is None or flag_region in present for flag_region, _, _ in flags))
+            screened.append(Screened(f, label, by_rank[max(alone or [rank for rank, _ in counted])], bool(alone),
+                                     only_widened))
+        return sorted(screened, key=lambda s: (not s.red_flag, -s.urgency.rank, s.label, s.id))
+
+    def screen_widened_by(self, presentation: Presentation) -> tuple[URIRef, ...]:
+        return tuple(r.concept.iri for r in presentation.findings
+                     if self.kb.ancestors.get(r.concept.id, frozenset((r.concept.id,))) & self.kb.widening)
 
     def actions_of(self, rule: URIRef) -> list[tuple[URIRef, str, str | None]]:
         cache = self.__dict__.setdefault("_actions", {})

@@ -22,11 +22,12 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
+from dataclasses import replace
 
 from rdflib import URIRef
 
 from ...ontology.namespaces import local_id as _local
-from .records import Presentation, Recommendation, RuleResult, TriageResult, Urgency
+from .records import Presentation, Recommendation, RuleResult, Screened, TriageResult, Urgency
 
 
 class TriagePolicy:
@@ -40,8 +41,14 @@ class TriagePolicy:
         """Every rule whose criteria the presentation meets, most urgent first."""
         raise NotImplementedError
 
-    def not_asked(self, presentation: Presentation) -> list[tuple[str, str]]:
-        """Red-flag trigger findings neither reported (nor narrower) nor reported absent (nor broader)."""
+    def not_asked(self, presentation: Presentation) -> list[Screened]:
+        """Red-flag trigger findings neither reported (nor narrower) nor reported absent (nor broader), of the
+        regions in play (every region when a reported finding screens every region): red flags on their own
+        first, most urgent first, then those that are red flags only with a trend or another finding."""
+        raise NotImplementedError
+
+    def screen_widened_by(self, presentation: Presentation) -> tuple[URIRef, ...]:
+        """The reported findings that put every region's red flags in the screen (mskg:screensEveryRegion)."""
         raise NotImplementedError
 
     def actions_of(self, rule: URIRef) -> list[tuple[URIRef, str, str | None]]:
@@ -122,19 +129,34 @@ class TriagePolicy:
         stops: one place for every engine (the OWL reasoner decides those three differently)."""
         fired = [r for r in rules if r.fires]
         present, every_region = self.regions(presentation)
-        recommendations = self._recommendations(rules, stop)
-        if every_region:  # nothing of a body region was reported: no scan of one
-            recommendations = [r for r in recommendations
-                               if self.region_of(r.iri) is None or self.is_care_seeking(r.iri)]
-        if urgency.without_safety_net:  # care is needed now: no weeks-long "if it does not improve" advice
-            recommendations = [r for r in recommendations if r.kind != "safety-net"]
+        recommendations = self._shown(self._recommendations(rules, stop), urgency, every_region)
         result = TriageResult(presentation, urgency, "stop" if stop else "modify", rules, recommendations,
-                              self.not_asked(presentation), regions=tuple(sorted(present)),
+                              self.screen(presentation), regions=tuple(sorted(present)),
                               every_region=every_region,
                               interpretations=self._interpretations(fired, recommendations))
         if explain:
             self.explain(result)
         return result
+
+    def screen(self, presentation: Presentation) -> list[Screened]:
+        """The red-flag screen, each finding asked about only because every region is screened carrying the
+        curator's readings that put it there."""
+        screened = self.not_asked(presentation)
+        if not any(s.widened for s in screened):
+            return screened
+        notes = tuple(dict.fromkeys(note for iri in self.screen_widened_by(presentation)
+                                    for note in self.interpretations_of(iri)))
+        return [replace(s, interpretations=notes) if s.widened else s for s in screened]
+
+    def _shown(self, recommendations: list[Recommendation], urgency: Urgency, every_region: bool
+               ) -> list[Recommendation]:
+        """The recommendations an answer at ``urgency`` shows (every engine's answer goes through here)."""
+        if every_region:  # nothing of a body region was reported: no scan of one
+            recommendations = [r for r in recommendations
+                               if self.region_of(r.iri) is None or self.is_care_seeking(r.iri)]
+        if urgency.without_safety_net:  # care is needed now: no weeks-long "if it does not improve" advice
+            recommendations = [r for r in recommendations if r.kind != "safety-net"]
+        return recommendations
 
     def _recommendations(self, rules: list[RuleResult], stop: bool) -> list[Recommendation]:
         """The actions the rules call for, 'now' (fired) or as a safety net (not yet met); see the module."""

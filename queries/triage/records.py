@@ -17,7 +17,7 @@ from ...ontology.namespaces import MSKG
 from .timing import TREND_IRIS, TRENDS, PresentationError, parse_duration, parse_trend
 
 __all__ = ["DISCLAIMER", "PRESENTATION", "SYSTEMIC", "TRENDS", "Presentation", "PresentationError", "Recommendation", "Reported",
-           "RuleResult", "TriageResult", "Unresolved", "UnresolvedInputs", "Urgency", "ask_where", "make_presentation",
+           "RuleResult", "Screened", "TriageResult", "Unresolved", "UnresolvedInputs", "Urgency", "ask_where", "make_presentation",
            "parse_duration", "parse_trend", "resolve_inputs"]
 
 DISCLAIMER = (
@@ -233,6 +233,25 @@ class Recommendation:
     explanations: list = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Screened:
+    """A red-flag finding not yet asked about, with what it would lead to.
+
+    ``urgency`` is the most urgent red flag it sets on its own (``red_flag``), or, when it is a red flag only
+    together with a trend or another finding (pins and needles that are rapidly worsening), the most urgent
+    red flag it can then lead to (``red_flag`` false). ``widened``: it is asked about only because a reported
+    finding puts every region's red flags in the screen (mskg:screensEveryRegion), whose readings the policy
+    adds as ``interpretations``.
+    """
+
+    id: str
+    label: str
+    urgency: Urgency
+    red_flag: bool
+    widened: bool = False
+    interpretations: tuple[tuple[str, str], ...] = ()  # (property, note): the curator's readings that put it here
+
+
 @dataclass
 class TriageResult:
     """The whole answer: urgency, training advice, fired flags, recommendations, red flags not asked about."""
@@ -242,7 +261,7 @@ class TriageResult:
     training: str  # "stop" | "modify"
     rules: list[RuleResult]
     recommendations: list[Recommendation]
-    not_asked: list[tuple[str, str]]  # (concept id, label)
+    not_asked: list[Screened]  # red-flag findings not yet asked about: red flags most urgent first, then the rest
     explanations: dict[str, list] = field(default_factory=dict)  # rule id -> explanations
     disclaimer: str = DISCLAIMER
     interpretations: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)  # id -> (property, note)

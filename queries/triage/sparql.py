@@ -18,7 +18,7 @@ from ...ontology.namespaces import MSKG, NAMESPACES
 from ...ontology.namespaces import local_id as _local
 from .. import query_text
 from .policy import TriagePolicy, minimal_trigger_set
-from .records import SYSTEMIC, Presentation, RuleResult, TriageResult, Urgency, make_presentation
+from .records import SYSTEMIC, Presentation, RuleResult, Screened, TriageResult, Urgency, make_presentation
 from .timing import TREND_IRIS
 
 
@@ -113,10 +113,17 @@ class TriageEngine(TriagePolicy):
         results.sort(key=lambda r: (-r.urgency.rank, str(r.iri)))
         return results
 
-    def not_asked(self, presentation: Presentation) -> list[tuple[str, str]]:
-        rows = sorted((-int(row["rank"].toPython()), str(row["label"]), _local(row["finding"]))
-                      for row in self.query(presentation, "red_flag_screen"))  # most urgent first, then by label
-        return [(i, label) for _, label, i in rows]
+    def not_asked(self, presentation: Presentation) -> list[Screened]:
+        rows = [Screened(_local(row["finding"]), str(row["label"]), self.urgencies[_local(row["urgency"])],
+                         row["redFlag"].toPython() is True, row["widened"].toPython() is True)
+                for row in self.query(presentation, "red_flag_screen")]
+        # red flags on their own first, most urgent first, then by label
+        return sorted(rows, key=lambda s: (not s.red_flag, -s.urgency.rank, s.label, s.id))
+
+    def screen_widened_by(self, presentation: Presentation) -> tuple[URIRef, ...]:
+        return tuple(r.concept.iri for r in presentation.findings
+                     if self.graph.query("ASK { ?f rdfs:subClassOf* ?w . ?w mskg:screensEveryRegion true }",
+                                         initNs=NAMESPACES, initBindings={"f": r.concept.iri}).askAnswer)
 
     def actions_of(self, rule: URIRef) -> list[tuple[URIRef, str, str | None]]:
         """The actions a rule calls for: (action, type label, timeframe label); read once per rule."""
