@@ -77,6 +77,9 @@ def triage_dict(result: TriageResult) -> dict[str, Any]:
              "progress": progress_checks(rec.explanations)}
             for rec in result.recommendations
         ],
+        "unsettled": [{"input": u.input, "could_be": [{"id": n.id, "label": n.label, "urgency": n.urgency.id}
+                                                     for n in could_be]}
+                      for u, could_be in result.unsettled],
         "not_asked": [{"id": n.id, "label": n.label, "urgency": n.urgency.id, "red_flag": n.red_flag,
                        "interpretations": _notes(n.interpretations)} for n in result.not_asked],
         "disclaimer": result.disclaimer,
@@ -176,10 +179,20 @@ def triage_text(result: TriageResult) -> str:
     p = result.presentation
     out = unresolved_text(p)
     modifications = any(r.kind == "now" and r.type in TRAINING_TYPES for r in result.recommendations)
-    out += [f"URGENCY: {result.urgency.label.upper()} — {result.urgency.definition}",
-           "TRAINING: " + ("STOP training now." if result.training == "stop"
-                           else "keep moving, with the modifications below." if modifications
-                           else "the article gives no training change for what you reported.")]
+    unsettled = result.unsettled
+    if unsettled:  # a possible red flag is unanswered: the answer below is a floor, never "keep training"
+        could_be = "; ".join(f"“{u.input}” could be {', '.join(f'{n.label} ({n.urgency.label})' for n in ns)}"
+                             for u, ns in unsettled)
+        out += _wrap(f"URGENCY: NOT SETTLED — {could_be}. Answer that first: if it is, that urgency applies.",
+                     "", hang="  ").splitlines()
+        out.append(f"  On what was understood only: {result.urgency.label.upper()} — {result.urgency.definition}")
+    else:
+        out.append(f"URGENCY: {result.urgency.label.upper()} — {result.urgency.definition}")
+    out.append("TRAINING: " + ("STOP training now." if result.training == "stop"
+                               else "not settled until what was not understood is answered; if it is a red flag, "
+                                    "stop training." if unsettled
+                               else "keep moving, with the modifications below." if modifications
+                               else "the article gives no training change for what you reported."))
     out.append("")
     out.append("You reported: " + "; ".join(_you_reported(r) for r in p.findings))
     if p.absent:

@@ -415,10 +415,9 @@ class Resolver:
         for concept_id, question, wordings in lexicon.ask:
             concept = self.concepts.get(concept_id)
             if concept is not None and bag and any(self.reader.bag(self.reader.words(w)) == bag for w in wordings):
-                # the finding it may be, first: never read as it, never dropped without saying so
-                first = Match(concept, concept.label, "label")
-                return ResolutionError(text, f"ambiguous: {question}",
-                                       [first, *(m for m in closest if m.concept.id != concept_id)][:5])
+                # the finding it may be, alone: never read as it, never dropped without saying so (spelling
+                # neighbours of a known wording are noise: "lost weight" is not faecal incontinence)
+                return ResolutionError(text, f"ambiguous: {question}", [Match(concept, concept.label, "label")])
         if bag:
             allowed = set(roots) if roots is not None else None
             wider = {}

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 
 from click.testing import CliRunner
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -188,3 +189,32 @@ def test_no_batch_input_gives_a_traceback_or_loses_a_good_line(noise):
     assert result.exit_code in (0, 1, 3)
     ids = [json.loads(line)["id"] for line in result.stdout.splitlines()]
     assert ids[0] == "good" and ids[-1] == "good"
+
+
+@pytest.mark.parametrize("engine", ["compiled", "sparql"])
+def test_an_unknown_word_whose_closest_match_is_a_red_flag_never_reads_as_keep_training(engine):
+    """Cold review (issue 12, HAZ-32): "trouble down below" beside back pain was answered "SELF-CARE — Keep active
+    and modify training" although its closest match is saddle anaesthesia, a 999 red flag. The answer on what was
+    understood is a floor: it is headed NOT SETTLED with the red flag it could be, and never says keep training."""
+    result = triage("-f", "low back pain", "-f", "trouble down below", "--engine", engine, "--format", "json")
+    assert result.exit_code == 3
+    data = json.loads(result.stdout)
+    assert data["unresolved"][0]["candidates"][0]["id"] == "saddle-anaesthesia"
+    assert (data["urgency"]["id"], data["training"]) == ("self-care", "modify")
+    assert data["unsettled"] == [{"input": "trouble down below", "could_be": [
+        {"id": "saddle-anaesthesia", "label": "saddle anaesthesia", "urgency": "emergency"}]}]
+    text = triage("-f", "low back pain", "-f", "trouble down below", "--engine", engine).stdout
+    assert "URGENCY: NOT SETTLED — “trouble down below” could be saddle anaesthesia (emergency)." in text
+    assert "  On what was understood only: SELF-CARE — Keep active and modify training." in text
+    assert "TRAINING: not settled until what was not understood is answered; if it is a red flag, stop training." \
+        in text and "keep moving" not in text
+
+
+def test_a_settled_answer_is_not_unsettled_by_a_less_urgent_possibility():
+    """An emergency already recognised is not 'not settled' because an unknown word may be a lesser red flag,
+    and an unknown word reported absent unsettles nothing."""
+    data = json.loads(triage("-f", "saddle numbness", "-f", "lost weight", "--format", "json").stdout)
+    assert data["urgency"]["id"] == "emergency" and data["unsettled"] == []
+    data = json.loads(triage("-f", "low back pain", "--absent", "trouble down below", "--format", "json").stdout)
+    assert data["unresolved"][0]["absent"] is True and data["unsettled"] == []
+    assert data["urgency"]["id"] == "self-care"

@@ -276,3 +276,13 @@ class TriageResult:
     def flags(self) -> list[RuleResult]:
         """Fired red flags and escalation rules, most urgent first (self-care rules only give advice)."""
         return [r for r in self.fired if r.kind != "SelfCareRule"]
+
+    @property
+    def unsettled(self) -> list[tuple[Unresolved, tuple[Screened, ...]]]:
+        """Inputs not understood whose closest match is a red flag more urgent than the answer: the answer is
+        not settled until they are answered, so no view may present it as settled ("keep training"). The
+        closest match only: further candidates are spelling neighbours ("dieting and lost weight" is not a
+        bladder change), and naming them as what the input could be would be noise, not caution."""
+        screened = {s.id: s for s in self.not_asked if s.red_flag and s.urgency.rank > self.urgency.rank}
+        return [(u, (screened[u.candidates[0][0]],)) for u in self.presentation.unresolved
+                if u.candidates and u.candidates[0][0] in screened and not u.absent]
