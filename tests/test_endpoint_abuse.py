@@ -184,6 +184,14 @@ def test_an_answer_sent_before_the_body_was_read_closes_the_connection(patient, 
     assert b"\r\nconnection: close\r\n" in reply.partition(b"\r\n\r\n")[0].lower() + b"\r\n"
 
 
+@pytest.mark.parametrize("request_bytes", [b"NOT HTTP AT ALL\r\n\r\n", b"GET / HTTP/1.1\r\nBad Header\r\n\r\n"])
+def test_a_request_that_is_not_http_gets_400_with_the_security_headers(patient, request_bytes):
+    s = connect(patient.port)
+    s.sendall(request_bytes)
+    assert read_all(s) == refusal(b"400 Bad Request", b"Invalid HTTP request received.\n")
+    s.close()
+
+
 def test_a_kept_alive_connection_that_stays_silent_is_closed(quick):
     s = connect(quick.port)
     s.sendall(b"GET /sparql?query=ASK%20%7B%7D HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")

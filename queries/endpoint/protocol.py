@@ -20,7 +20,8 @@ connection here is bounded instead:
   of one response may not last longer than ``send_timeout`` seconds from the first time its write buffer
   filled (a reader taking a byte now and then cannot hold the connection for ever).
 
-Responses made here carry the same ``nosniff`` and Content-Security-Policy headers as the application's.
+Responses made here (uvicorn's 400 for a request that is not HTTP included) carry the same ``nosniff`` and
+Content-Security-Policy headers as the application's.
 """
 from __future__ import annotations
 
@@ -97,6 +98,10 @@ class LimitedH11Protocol(H11Protocol):
         self._unset_keepalive_if_required()
         self.transport.write(raw_response(status, reason, message, self.security_headers))
         self.transport.close()
+
+    def send_400_response(self, msg: str) -> None:
+        """uvicorn's answer to a request h11 cannot parse, with the security headers every answer carries."""
+        self._refuse(400, "Bad Request", msg)
 
     # ------------------------------------------------------------------ reading a request
 
