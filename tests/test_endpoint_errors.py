@@ -211,3 +211,14 @@ def test_load_and_query_refuse_anything_but_http(url):
     result = CliRunner().invoke(cli, ["query", "-e", "ASK {}", "--endpoint", url])
     assert result.exit_code == 2
     assert "must be an http:// or https:// URL" in result.stderr and "root:" not in result.output
+
+
+@pytest.mark.parametrize("accept,chosen", [
+    ("text/csv;q=nan", None), ("text/csv;q=NaN, application/sparql-results+xml;q=0.5", "xml"),
+    ("text/csv;q=inf, application/sparql-results+xml;q=0.1", "xml"), ("text/csv;q=-inf", None),
+    ("text/csv;q=2, text/tab-separated-values", "tsv"), ("text/csv;q=0.5, text/tab-separated-values;q=0.4", "csv"),
+])
+def test_a_q_that_is_not_a_number_from_0_to_1_is_ignored(accept, chosen):
+    from mskg.queries.endpoint.workers import negotiate
+
+    assert negotiate(accept, "select") == chosen
