@@ -222,3 +222,29 @@ def test_a_q_that_is_not_a_number_from_0_to_1_is_ignored(accept, chosen):
     from mskg.queries.endpoint.workers import negotiate
 
     assert negotiate(accept, "select") == chosen
+
+
+# ---------------------------------------------------------------------- SERVICE: 403 however it is nested
+
+@pytest.mark.parametrize("query", [
+    "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }",
+    "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } } }",
+    "SELECT * WHERE { SERVICE SILENT <http://127.0.0.1:9/> { SERVICE ?x { ?s ?p ?o } } }",
+    "SELECT * WHERE { " + "{ " * 60 + "SERVICE <http://127.0.0.1:9/> { ?s ?p ?o }" + " }" * 60 + " }",
+], ids=["top level", "nested in SERVICE", "nested, SILENT and a variable", "60 groups deep"])
+def test_a_service_is_403_however_deeply_it_is_nested(server, query):
+    status, _, body = server.request(params={"query": query})
+    assert (status, body) == (403, b"SERVICE (federated query) is not accepted: this service makes no "
+                                   b"outbound connections\n")
+
+
+@pytest.mark.parametrize("query", [
+    "SELECT * WHERE { " + "{ " * 60 + "?service ?p 'SERVICE' # SERVICE\n" + " }" * 60 + " }",
+    "SELECT * WHERE { " + "{ " * 60 + "skos:service ?p <http://example.org/SERVICE> " + " }" * 60 + " }",
+])
+def test_too_deep_without_a_service_keyword_stays_400(query):
+    from mskg.queries.guard import TOO_DEEP_MESSAGE, ForbiddenQuery, QueryRefused, check_query
+
+    with pytest.raises(QueryRefused) as refused:
+        check_query(query)
+    assert not isinstance(refused.value, ForbiddenQuery) and str(refused.value) == TOO_DEEP_MESSAGE
