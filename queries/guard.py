@@ -213,7 +213,9 @@ def _refuse_update(text: str) -> None:
     for request in update.get("request") or []:
         keyword = _UPDATE_KEYWORD.get(request.name)
         if keyword is None:  # Modify: DELETE … INSERT … WHERE, either part optional
-            keyword = "DELETE" if request.get("delete") is not None else "INSERT"
+            # (CompValue.get gives a missing key's name, never None: ask whether the part is there)
+            parts = [name.upper() for name in ("delete", "insert") if name in request]
+            keyword = "/".join(parts) or "an update"
         raise ForbiddenQuery(UPDATE_MESSAGE.format(keyword))
     raise ForbiddenQuery(UPDATE_MESSAGE.format("an update"))
 

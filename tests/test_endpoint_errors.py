@@ -248,3 +248,19 @@ def test_too_deep_without_a_service_keyword_stays_400(query):
     with pytest.raises(QueryRefused) as refused:
         check_query(query)
     assert not isinstance(refused.value, ForbiddenQuery) and str(refused.value) == TOO_DEEP_MESSAGE
+
+
+@pytest.mark.parametrize("update,named", [
+    ("INSERT { <urn:a> <urn:b> <urn:c> } WHERE { }", "INSERT"),
+    ("WITH <urn:g> INSERT { <urn:a> <urn:b> <urn:c> } WHERE { }", "INSERT"),
+    ("DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }", "DELETE"),
+    ("DELETE { ?s ?p ?o } INSERT { ?s ?p 1 } WHERE { ?s ?p ?o }", "DELETE/INSERT"),
+    ("INSERT DATA { <urn:a> <urn:b> <urn:c> }", "INSERT"),
+    ("DELETE WHERE { ?s ?p ?o }", "DELETE"),
+])
+def test_an_update_is_refused_under_its_own_name(update, named):
+    from mskg.queries.guard import ForbiddenQuery, check_query
+
+    with pytest.raises(ForbiddenQuery) as refused:
+        check_query(update)
+    assert str(refused.value) == f"this endpoint is read-only: {named} (SPARQL Update) is not accepted"
