@@ -264,3 +264,14 @@ def test_an_update_is_refused_under_its_own_name(update, named):
     with pytest.raises(ForbiddenQuery) as refused:
         check_query(update)
     assert str(refused.value) == f"this endpoint is read-only: {named} (SPARQL Update) is not accepted"
+
+
+@pytest.mark.parametrize("params,media", [(None, "text/turtle; charset=utf-8"),
+                                          ({"query": "ASK {}"}, "application/sparql-results+json")])
+def test_head_answers_as_get_does_without_a_body(server, params, media):
+    get_status, get_headers, get_body = server.request("GET", params=params)
+    status, headers, body = server.request("HEAD", params=params)
+    assert (status, body) == (get_status, b"") == (200, b"")
+    assert headers["content-type"] == get_headers["content-type"] == media
+    assert headers["content-length"] == str(len(get_body))
+    assert headers["x-content-type-options"] == "nosniff"

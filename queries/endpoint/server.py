@@ -296,7 +296,7 @@ def _query_of(method: str, url_query: str, content_type: str, body: bytes | None
     if len(query) > 1:
         return _text(400, "More than one query given: send exactly one 'query'")
     if not query:
-        if method == "GET":
+        if method in ("GET", "HEAD"):  # HEAD is GET without the body (uvicorn sends none)
             return None
         return _text(400, "No query given: send a 'query' parameter or an application/sparql-query body")
     if not query[0].strip():
