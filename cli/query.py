@@ -62,15 +62,20 @@ def _source(name_or_file: str | None, expression: str | None) -> tuple[str, tupl
               show_default=True, help="In-process query engine (see benchmarks/queries.py).")
 @click.option("--endpoint", metavar="URL", help="Run on an external SPARQL 1.1 endpoint instead (e.g. Oxigraph's /query).")
 @click.option("--timeout", type=SECONDS, default=30.0, show_default=True,
-              help="Seconds a query given with -e or as a FILE.rq (or sent to --endpoint) may run before it is stopped.")
+              help="Seconds a query given with -e or as a FILE.rq may run before it is stopped; with --endpoint, "
+                   "seconds the whole request (connecting, sending, the complete answer) may take.")
+@click.option("--max-response-bytes", type=click.IntRange(1, 2**40), default=64_000_000, show_default=True,
+              help="With --endpoint: most bytes of the endpoint's answer (a larger one is an error, not read).")
 @click.option("--list", "list_", is_flag=True, help="List the named queries, one a line: name, then title.")
-def query(name_or_file, expression, params, fmt, engine, endpoint, timeout, list_):
+def query(name_or_file, expression, params, fmt, engine, endpoint, timeout, max_response_bytes, list_):
     """Run a named query from the library, a .rq file, or -e 'QUERY' on the mskg graph.
 
     A syntax error reports its line and column and exits 2. Updates, LOAD, SERVICE, FROM and custom
     function calls are refused (exit 2), on the parsed query, before it is run or sent. A query given with
     -e or as a file runs (with the default engine) in a worker process that is stopped after --timeout
-    seconds (exit 1), as `mskg serve` runs every query.
+    seconds (exit 1), as `mskg serve` runs every query. With --endpoint, a request that takes longer than
+    --timeout in all exits 1; an answer over --max-response-bytes, a redirect (not followed), a connection
+    closed early or an answer that is not HTTP exit 2 with one line that repeats nothing the endpoint sent.
     """
     if list_:
         _list_queries()
@@ -95,7 +100,7 @@ def query(name_or_file, expression, params, fmt, engine, endpoint, timeout, list
         bindings[name] = term
     try:
         if endpoint:
-            result = run_remote(text, endpoint, bindings, timeout=timeout)
+            result = run_remote(text, endpoint, bindings, timeout=timeout, max_bytes=max_response_bytes)
         elif declared is None and engine == "pyoxigraph":  # text from the user: killable, off this process
             result = run_killable(text, graph, bindings, timeout)
         else:

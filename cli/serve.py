@@ -24,6 +24,9 @@ from .params import SECONDS
 @click.option("--idle-timeout", default=10.0, show_default=True, type=SECONDS,
               help="Seconds a connection may stay silent between requests, or take nothing of a response "
                    "being sent, before it is closed.")
+@click.option("--send-timeout", default=300.0, show_default=True, type=SECONDS,
+              help="Seconds the sending of one response may last in all once the client reads slower than it "
+                   "is written (a client that takes nothing is cut off after --idle-timeout).")
 @click.option("--max-header-bytes", default=16_384, show_default=True, type=click.IntRange(1_024, 1_048_576),
               help="Most bytes of a request line and headers (431 above).")
 @click.option("--max-connections", default=256, show_default=True, type=click.IntRange(1, 100_000),
@@ -36,7 +39,7 @@ from .params import SECONDS
               help="A Host name clients may use (repeatable; '*' for any). Default: the --host address, localhost, "
                    "127.0.0.1 and ::1. Other Host headers get 421 (guards against DNS rebinding).")
 def serve(host, port, timeout, max_results, workers, memory_limit, max_result_bytes, header_timeout, idle_timeout,
-          max_header_bytes, max_connections, max_client_connections, cors_origins, allowed_hosts):
+          send_timeout, max_header_bytes, max_connections, max_client_connections, cors_origins, allowed_hosts):
     """Serve the graph at http://HOST:PORT/sparql (SPARQL 1.1 Protocol, read-only)."""
     from ..queries.endpoint.server import LOCAL_HOSTS, ServerConfig
     from ..queries.endpoint.server import serve as run
@@ -44,7 +47,7 @@ def serve(host, port, timeout, max_results, workers, memory_limit, max_result_by
     hosts = list(allowed_hosts) or list(LOCAL_HOSTS)
     config = ServerConfig(timeout=timeout, max_rows=max_results, workers=workers, memory_mb=memory_limit,
                           max_result_bytes=max_result_bytes, header_timeout=header_timeout,
-                          idle_timeout=idle_timeout, max_header_bytes=max_header_bytes,
+                          idle_timeout=idle_timeout, send_timeout=send_timeout, max_header_bytes=max_header_bytes,
                           max_connections=max_connections, max_client_connections=max_client_connections, cors_origins=list(cors_origins), allowed_hosts=hosts)
     click.echo(f"mskg: SPARQL endpoint on http://{host}:{port}/sparql (read-only; {timeout:g} s and "
                f"{max_results} rows per query)", err=True)

@@ -73,6 +73,15 @@ _LONE_CR = re.compile(r"\r(?!\n)")
 _ESCAPE = re.compile(r"\\[uU]([0-9A-Fa-f]{4})([0-9A-Fa-f]{4})?")
 #: A text rdflib cannot read with more openers than this is not shown to Oxigraph's parser at all.
 _PROBE_MAX_NESTING = 1000
+#: Strings, IRIs and comments (masked before looking for a keyword in a text the parser could not check).
+_STRINGS_IRIS_COMMENTS = re.compile(
+    r'"""(?:[^"\\]|\\.|"(?!""))*"""' r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
+    r'|"(?:[^"\\\n]|\\.)*"' r"|'(?:[^'\\\n]|\\.)*'"
+    r'|<[^<>"{}|^`\\\x00-\x20]*>'
+    r"|#[^\n]*",
+)
+#: The SERVICE keyword, not a variable (?service), a prefixed name (ex:service) or a prefix (service:).
+_SERVICE_KEYWORD = re.compile(r"(?<![?$\w:.-])SERVICE(?![\w:.-])", re.IGNORECASE)
 
 
 class QueryRefused(ValueError):
@@ -116,7 +125,15 @@ def check_query(text: str, probe: Probe | None = None) -> CheckedQuery:
     if cached is not None:
         _CACHE.move_to_end(text)
         return cached
-    checked = _check(text, probe)
+    try:
+        checked = _check(text, probe)
+    except QueryRefused as exc:
+        # Refused because it could not be checked to the end (rdflib's recursion limit, which two nested
+        # SERVICEs reach, or the guard's own limits): a SERVICE in it is still a 403, as anywhere else.
+        if str(exc) == TOO_DEEP_MESSAGE or str(exc).startswith(CRASHED_MESSAGE.split("{}")[0]):
+            if _SERVICE_KEYWORD.search(_STRINGS_IRIS_COMMENTS.sub(" ", text)):
+                raise ForbiddenQuery(SERVICE_MESSAGE) from None
+        raise
     if len(text) > _CACHE_MAX_TEXT:  # a worker's memory is not a client's to fill
         return checked
     _CACHE[text] = checked
@@ -196,7 +213,9 @@ def _refuse_update(text: str) -> None:
     for request in update.get("request") or []:
         keyword = _UPDATE_KEYWORD.get(request.name)
         if keyword is None:  # Modify: DELETE … INSERT … WHERE, either part optional
-            keyword = "DELETE" if request.get("delete") is not None else "INSERT"
+            # (CompValue.get gives a missing key's name, never None: ask whether the part is there)
+            parts = [name.upper() for name in ("delete", "insert") if name in request]
+            keyword = "/".join(parts) or "an update"
         raise ForbiddenQuery(UPDATE_MESSAGE.format(keyword))
     raise ForbiddenQuery(UPDATE_MESSAGE.format("an update"))
 

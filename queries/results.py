@@ -170,6 +170,16 @@ def parse_json_results(data: bytes) -> QueryResult:
     return QueryResult("select", variables, rows)
 
 
+def printable(text: str, limit: int | None = None) -> str:
+    """``text`` safe to show on a terminal: control and format characters (ANSI escapes, bidirectional
+    overrides, a bell) written as ``\\xNN`` / ``\\uNNNN``, and cut at ``limit`` characters. For what comes from
+    elsewhere (an external endpoint's values, headers) before it is printed."""
+    out = "".join(ch if ch.isprintable() or ch == " " else
+                  (f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}" if ord(ch) < 0x10000
+                   else f"\\U{ord(ch):08x}") for ch in text)
+    return out if limit is None or len(out) <= limit else out[: limit - 1] + "…"
+
+
 def _short(term: Node | None, graph_prefixes: dict[str, str], width: int) -> str:
     if term is None:
         return ""
@@ -181,7 +191,7 @@ def _short(term: Node | None, graph_prefixes: dict[str, str], width: int) -> str
                 break
     else:
         text = str(term)
-    text = " ".join(text.split())
+    text = printable(" ".join(text.split()))
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
@@ -193,8 +203,9 @@ def to_table(result: QueryResult, width: int = 60) -> str:
         return serialize(result, "turtle").decode("utf-8")
     prefixes = {p: str(ns) for p, ns in sorted(NAMESPACES.items(), key=lambda kv: -len(str(kv[1])))}
     cells = [[_short(t, prefixes, width) for t in row] for row in result.rows]
-    widths = [max([len(v)] + [len(r[i]) for r in cells]) for i, v in enumerate(result.variables)]
-    lines = ["  ".join(v.ljust(w) for v, w in zip(result.variables, widths)).rstrip(),
+    names = [printable(v) for v in result.variables]
+    widths = [max([len(v)] + [len(r[i]) for r in cells]) for i, v in enumerate(names)]
+    lines = ["  ".join(v.ljust(w) for v, w in zip(names, widths)).rstrip(),
              "  ".join("-" * w for w in widths)]
     lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells]
     lines.append(f"({len(result.rows)} row{'s' if len(result.rows) != 1 else ''})")

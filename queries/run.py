@@ -6,7 +6,10 @@ never pasted into the query text as text.
 """
 from __future__ import annotations
 
+import http.client
 import re
+import socket
+import threading
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -24,6 +27,8 @@ __all__ = ["ForbiddenQuery", "ParameterError", "QueryRefused", "check_query", "l
            "run_local", "run_remote"]
 
 USER_AGENT = "mskg (+https://w3id.org/mskg)"
+#: Most bytes of an external endpoint's answer ``mskg query --endpoint`` reads (``--max-response-bytes``).
+MAX_RESPONSE_BYTES = 64_000_000
 
 
 def check_endpoint(endpoint: str) -> str:
@@ -36,14 +41,163 @@ def check_endpoint(endpoint: str) -> str:
     return endpoint
 
 
-def _open(request: urllib.request.Request, timeout: float):
-    """urlopen with HTTP(S) handlers only: a redirect to ``file:`` or ``ftp:`` fails instead of being followed."""
+class _Connections:
+    """The HTTP(S) connections one request opens, so that they can be shut down when its time is up."""
+
+    def __init__(self):
+        self.opened: list[http.client.HTTPConnection] = []
+        self.lock = threading.Lock()
+        self.stopped = False
+
+    def add(self, connection: http.client.HTTPConnection) -> None:
+        with self.lock:
+            self.opened.append(connection)
+
+    def shut(self) -> None:
+        """Unblock whatever reads or writes on them (``socket.shutdown`` also wakes a read in another thread)."""
+        with self.lock:
+            self.stopped = True
+            opened = list(self.opened)
+        for connection in opened:
+            sock = connection.sock
+            if sock is not None:
+                try:
+                    socket.socket.shutdown(sock, socket.SHUT_RDWR)
+                except (OSError, ValueError):
+                    pass
+
+
+def _handlers(connections: _Connections) -> list:
+    class HTTPConnection(http.client.HTTPConnection):
+        def connect(self):
+            connections.add(self)
+            super().connect()
+
+    class HTTPSConnection(http.client.HTTPSConnection):
+        def connect(self):
+            connections.add(self)
+            super().connect()
+
+    class HTTPHandler(urllib.request.HTTPHandler):
+        def http_open(self, req):
+            return self.do_open(HTTPConnection, req)
+
+    class HTTPSHandler(urllib.request.HTTPSHandler):
+        def https_open(self, req):
+            return self.do_open(HTTPSConnection, req, context=self._context)
+
+    return [HTTPHandler(), HTTPSHandler()]
+
+
+def _open(request: urllib.request.Request, timeout: float, connections: _Connections | None = None):
+    """urlopen with HTTP(S) handlers only and no redirect followed: a redirect (to ``file:``, to another host
+    on the network mskg can reach, to anything) is an ``HTTPError`` with its 3xx status."""
     opener = urllib.request.OpenerDirector()
-    for handler in (urllib.request.ProxyHandler(), urllib.request.HTTPHandler(), urllib.request.HTTPSHandler(),
-                    urllib.request.HTTPDefaultErrorHandler(), urllib.request.HTTPRedirectHandler(),
-                    urllib.request.HTTPErrorProcessor()):
+    for handler in (urllib.request.ProxyHandler(), *_handlers(connections or _Connections()),
+                    urllib.request.HTTPDefaultErrorHandler(), urllib.request.HTTPErrorProcessor()):
         opener.add_handler(handler)
     return opener.open(request, timeout=timeout)
+
+
+def _status(code: int) -> str:
+    """``404 Not Found``: the reason is ours, not the one the server sent (its bytes are not echoed)."""
+    try:
+        return f"{code} {http.HTTPStatus(code).phrase}"
+    except ValueError:
+        return str(code)
+
+
+def _http_error(exc: urllib.error.HTTPError, what: str) -> QueryError:
+    exc.close()  # its body is not echoed: it is the other server's to show
+    if 300 <= exc.code < 400:
+        return QueryError(f"{what} answered {_status(exc.code)}, a redirect: mskg does not follow redirects "
+                          "(give the URL it redirects to, if you trust it)")
+    return QueryError(f"{what} answered {_status(exc.code)}")
+
+
+def _broken(exc: BaseException, what: str, timeout: float) -> QueryError:
+    """A one-line error for a connection that failed or an answer that is not HTTP, naming no remote bytes
+    (a bad status line's text, a header, the reason phrase are the other server's)."""
+    if isinstance(exc, urllib.error.URLError) and isinstance(exc.reason, BaseException):
+        exc = exc.reason
+    if isinstance(exc, TimeoutError):
+        return QueryTimeout(f"{what} did not answer within the limit of {timeout:g} s (raise it with --timeout)")
+    if isinstance(exc, http.client.RemoteDisconnected):
+        return QueryError(f"{what} closed the connection without answering")
+    if isinstance(exc, http.client.IncompleteRead):
+        return QueryError(f"{what} closed the connection before its answer was complete")
+    if isinstance(exc, http.client.LineTooLong):
+        return QueryError(f"{what}'s answer is not valid HTTP (a line is too long)")
+    if isinstance(exc, http.client.HTTPException):  # BadStatusLine, "got more than 100 headers", …
+        return QueryError(f"{what}'s answer is not valid HTTP")
+    if isinstance(exc, (ConnectionResetError, ConnectionAbortedError, BrokenPipeError)):  # not a refusal
+        return QueryError(f"{what} closed the connection before its answer was complete")
+    return None  # type: ignore[return-value]
+
+
+def _fetch(request: urllib.request.Request, endpoint: str, timeout: float, max_bytes: int) -> tuple[str, bytes]:
+    """The content type and body of the answer to ``request``, within ``timeout`` seconds in all (not per
+    read: a server that sends a byte now and then cannot stretch it) and at most ``max_bytes`` bytes of body.
+    Every failure is a one-line :class:`QueryError` (:class:`QueryTimeout` for the time limit)."""
+    connections = _Connections()
+    outcome: dict = {}
+    what = "the endpoint"
+
+    def fetch() -> None:
+        try:
+            outcome["answer"] = _read(request, endpoint, timeout, max_bytes, connections)
+        except BaseException as exc:  # handed to the caller's thread
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=fetch, name="mskg-endpoint", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():  # time is up: unblock the reader (it ends on its own) and say so
+        connections.shut()
+        raise QueryTimeout(f"{what} did not answer within the limit of {timeout:g} s (raise it with --timeout)")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["answer"]
+
+
+def _read(request: urllib.request.Request, endpoint: str, timeout: float, max_bytes: int,
+          connections: _Connections) -> tuple[str, bytes]:
+    from .results import printable
+
+    what = "the endpoint"
+    too_large = QueryError(f"{what}'s answer is larger than {max_bytes} bytes; add a LIMIT to the query "
+                           "(or raise --max-response-bytes)")
+    try:
+        with _open(request, timeout, connections) as response:
+            content_type = response.headers.get("Content-Type", "")
+            declared = (response.headers.get("Content-Length") or "").strip()
+            length = int(declared) if declared.isdigit() else None
+            if length is not None and length > max_bytes:
+                raise too_large
+            chunks, size = [], 0
+            while True:
+                chunk = response.read(min(65_536, max_bytes + 1 - size))
+                if not chunk:
+                    break
+                size += len(chunk)
+                if size > max_bytes:
+                    raise too_large
+                chunks.append(chunk)
+            if length is not None and size < length:
+                raise QueryError(f"{what} closed the connection before its answer was complete")
+    except urllib.error.HTTPError as exc:
+        raise _http_error(exc, what) from None
+    except QueryError:
+        raise
+    except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
+        if connections.stopped:  # shut down at the time limit: the caller has said so already
+            raise QueryTimeout("stopped") from None
+        error = _broken(exc, what, timeout)
+        if error is not None:
+            raise error from None
+        reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+        raise QueryError(f"cannot reach {printable(endpoint, 200)}: {printable(str(reason), 200)}") from None
+    return content_type, b"".join(chunks)
 
 
 class ParameterError(ValueError):
@@ -171,10 +325,12 @@ def inject_values(text: str, bindings: Mapping[str, Node]) -> str:
 
 
 def run_remote(text: str, endpoint: str, bindings: Mapping[str, Node] | None = None,
-               timeout: float = 60.0) -> QueryResult:
+               timeout: float = 60.0, max_bytes: int = MAX_RESPONSE_BYTES) -> QueryResult:
     """Run on an external SPARQL 1.1 endpoint (e.g. Oxigraph's /query, Fuseki's /ds/sparql), after the
     query guard: mskg never asks another store to update, federate or fetch on a query's behalf. The text
-    sent (prefixes and parameters added) is checked again."""
+    sent (prefixes and parameters added) is checked again. The whole request must end within ``timeout``
+    seconds (:class:`QueryTimeout` otherwise) and its answer stay within ``max_bytes`` bytes; a redirect is
+    not followed, and no error message repeats what the endpoint sent."""
     check_endpoint(endpoint)
     check_query(text, probe=oxigraph_probe_in_child)
     declared = set(re.findall(r"(?im)^\s*PREFIX\s+([A-Za-z][\w-]*)?:", text))
@@ -187,16 +343,8 @@ def run_remote(text: str, endpoint: str, bindings: Mapping[str, Node] | None = N
         "Accept": "application/sparql-results+json, application/n-triples;q=0.9",
         "User-Agent": USER_AGENT,
     })
-    try:
-        with _open(request, timeout) as response:
-            content_type = response.headers.get("Content-Type", "")
-            data = response.read()
-    except urllib.error.HTTPError as exc:  # its body is not echoed: it is the other server's to show
-        exc.close()
-        raise QueryError(f"the endpoint answered {exc.code} {exc.reason}") from exc
-    except urllib.error.URLError as exc:
-        raise QueryError(f"cannot reach {endpoint}: {exc.reason}") from exc
-    from .results import parse_json_results
+    content_type, data = _fetch(request, endpoint, timeout, max_bytes)
+    from .results import parse_json_results, printable
 
     try:  # what came back is not shown in the error: it is the endpoint's, not the user's
         if "json" in content_type:
@@ -204,7 +352,8 @@ def run_remote(text: str, endpoint: str, bindings: Mapping[str, Node] | None = N
         graph = Graph()
         graph.parse(data=data.decode("utf-8"), format="nt")
     except Exception as exc:
-        raise QueryError(f"the endpoint's answer ({content_type or 'no content type'}, {len(data)} bytes) is "
+        shown = printable(content_type, 80) or "no content type"
+        raise QueryError(f"the endpoint's answer ({shown}, {len(data)} bytes) is "
                          f"neither SPARQL JSON results nor N-Triples ({type(exc).__name__})") from None
     return QueryResult("graph", graph=graph)
 
@@ -221,10 +370,15 @@ def load_remote(graph: Graph, endpoint: str, named_graph: str | None = None, tim
         "Content-Type": "application/n-triples", "User-Agent": USER_AGENT})
     try:
         with _open(request, timeout) as response:
-            response.read()
+            response.read(65_536)  # an acknowledgement: what more it says is not needed
     except urllib.error.HTTPError as exc:
-        exc.close()
-        raise QueryError(f"the graph store answered {exc.code} {exc.reason}") from exc
-    except urllib.error.URLError as exc:
-        raise QueryError(f"cannot reach {endpoint}: {exc.reason}") from exc
+        raise _http_error(exc, "the graph store") from None
+    except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
+        from .results import printable
+
+        error = _broken(exc, "the graph store", timeout)
+        if error is not None:
+            raise error from None
+        reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+        raise QueryError(f"cannot reach {printable(endpoint, 200)}: {printable(str(reason), 200)}") from None
     return len(graph)

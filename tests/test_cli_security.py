@@ -107,3 +107,97 @@ def test_serve_timeout_is_checked_the_same_way(value):
     result = _invoke("serve", "--timeout", value)
     assert result.exit_code == 2
     assert "Invalid value for '--timeout'" in result.output
+
+
+# ---------------------------------------------------------------------- a misbehaving --endpoint
+
+def raw_server(local_http, reply: bytes, trickle: bytes = b"", seconds: float = 30.0) -> str:
+    """A local server that reads the request, answers ``reply`` (any bytes, HTTP or not), then sends
+    ``trickle`` a byte at a time every 0.1 s (for at most ``seconds``) and closes."""
+    import socketserver
+    import time
+
+    class Raw(socketserver.BaseRequestHandler):
+        def handle(self):
+            self.request.settimeout(10)
+            seen = b""
+            try:
+                while b"\r\n\r\n" not in seen:
+                    seen += self.request.recv(65536)
+                self.request.sendall(reply)
+                end = time.monotonic() + seconds
+                for byte in trickle:
+                    if time.monotonic() > end:
+                        break
+                    self.request.sendall(bytes([byte]))
+                    time.sleep(0.1)
+            except OSError:
+                pass
+
+    return local_http(Raw) + "query"
+
+
+def _one_clean_line(result, code: int) -> str:
+    assert result.exit_code == code, result.output
+    assert "Traceback" not in result.output
+    assert "\x1b" not in result.output and "EVIL" not in result.output
+    assert result.output.count("\n") == 1
+    return result.output
+
+
+@pytest.mark.parametrize("reply,message", [
+    (b"", "the endpoint closed the connection without answering"),
+    (b"\x1b[31mEVIL\x1b[0m\r\n\r\n", "the endpoint's answer is not valid HTTP"),
+    (b"HTTP/1.1 200 OK\r\n" + b"".join(b"X-%d: EVIL\r\n" % i for i in range(101)) + b"\r\n",
+     "the endpoint's answer is not valid HTTP"),
+    (b"HTTP/1.1 200 OK\r\nContent-Type: application/sparql-results+json\r\nContent-Length: 100\r\n\r\n{\"EVIL",
+     "the endpoint closed the connection before its answer was complete"),
+    (b"HTTP/1.1 200 OK\r\nContent-Type: application/sparql-results+json\r\nTransfer-Encoding: chunked\r\n\r\n"
+     b"64\r\n{\"EVIL", "the endpoint closed the connection before its answer was complete"),
+    (b"HTTP/1.1 500 \x1b[2J\x1b[31mEVIL\r\nContent-Length: 0\r\n\r\n", "the endpoint answered 500 Internal Server Error"),
+    (b"HTTP/1.1 200 OK\r\nContent-Type: text/\x1b[2Jx\r\nContent-Length: 3\r\n\r\nabc",
+     "the endpoint's answer (text/\\x1b[2Jx, 3 bytes) is neither SPARQL JSON results nor N-Triples "
+     "(ParserError)"),
+], ids=["closed", "bad status line", "101 headers", "cut off", "cut off chunked", "ansi reason", "ansi type"])
+def test_a_broken_answer_is_one_line_that_repeats_nothing_of_it(local_http, reply, message):
+    url = raw_server(local_http, reply)
+    result = _invoke("query", "-e", "ASK {}", "--endpoint", url, "--timeout", "60")
+    assert _one_clean_line(result, 2) == f"mskg query: {message}\n"
+
+
+def test_the_endpoint_timeout_bounds_the_whole_request_not_each_read(local_http):
+    # Headers at once, then a byte every 0.1 s: no single read waits anywhere near --timeout.
+    url = raw_server(local_http, b"HTTP/1.1 200 OK\r\nContent-Type: application/sparql-results+json\r\n"
+                                 b"Content-Length: 1000\r\n\r\n", trickle=b" " * 1000)
+    result = _invoke("query", "-e", "ASK {}", "--endpoint", url, "--timeout", "2")
+    assert _one_clean_line(result, 1) == ("mskg query: the endpoint did not answer within the limit of 2 s "
+                                          "(raise it with --timeout)\n")
+
+
+@pytest.mark.parametrize("head", [b"Content-Length: 1000000000000\r\n", b""], ids=["declared", "streamed"])
+def test_an_answer_over_the_byte_cap_is_refused(local_http, head):
+    url = raw_server(local_http, b"HTTP/1.1 200 OK\r\nContent-Type: application/sparql-results+json\r\n" + head
+                     + b"Connection: close\r\n\r\n" + b" " * 5000)
+    result = _invoke("query", "-e", "ASK {}", "--endpoint", url, "--max-response-bytes", "4096")
+    assert _one_clean_line(result, 2) == ("mskg query: the endpoint's answer is larger than 4096 bytes; add a "
+                                          "LIMIT to the query (or raise --max-response-bytes)\n")
+
+
+def test_a_redirect_to_another_host_is_not_followed(local_http, listener):
+    url = raw_server(local_http, f"HTTP/1.1 307 Temporary Redirect\r\nLocation: http://127.0.0.1:{listener.port}/"
+                                 f"\r\nContent-Length: 0\r\n\r\n".encode())
+    result = _invoke("query", "-e", "ASK {}", "--endpoint", url)
+    assert _one_clean_line(result, 2) == ("mskg query: the endpoint answered 307 Temporary Redirect, a redirect: "
+                                          "mskg does not follow redirects (give the URL it redirects to, if you "
+                                          "trust it)\n")
+    assert listener.close() == 0
+
+
+def test_control_characters_in_remote_values_are_written_out_in_the_table(local_http):
+    body = (b'{"head":{"vars":["x"]},"results":{"bindings":[{"x":{"type":"literal","value":'
+            b'"\\u001b[2Jred\\u202e"}}]}}')
+    url = raw_server(local_http, b"HTTP/1.1 200 OK\r\nContent-Type: application/sparql-results+json\r\n"
+                     + b"Content-Length: %d\r\n\r\n" % len(body) + body)
+    result = _invoke("query", "-e", "SELECT ?x WHERE { BIND(1 AS ?x) }", "--endpoint", url)
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[2] == "\\x1b[2Jred\\u202e"

@@ -164,6 +164,34 @@ def test_a_post_body_that_does_not_arrive_in_time_gets_408_and_the_connection_is
     assert body == b"The request body did not arrive within 1 s\n"
 
 
+@pytest.mark.parametrize("head,status", [
+    (b"POST /sparql HTTP/1.1\r\nHost: evil.example\r\nContent-Type: application/sparql-query\r\n"
+     b"Content-Length: 1000000\r\n\r\n", b"421 Misdirected Request"),
+    (b"PUT /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000000\r\n\r\n", b"405 Method Not Allowed"),
+    (b"GET /sparql?query=ASK%20%7B%7D HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000000\r\n\r\n",
+     b"200 OK"),
+    (b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/sparql-query\r\n"
+     b"Content-Length: 10000000\r\n\r\n" + b"#" * 1_000_001, b"413 Request Entity Too Large"),
+])
+def test_an_answer_sent_before_the_body_was_read_closes_the_connection(patient, head, status):
+    """The client announced a body it never sends: the answer says Connection: close and the server closes
+    at once (the idle timeout is 600 s here), so such sockets cannot pile up to the connection cap."""
+    s = connect(patient.port)
+    s.sendall(head)
+    reply = read_all(s)  # returns only once the server has closed the connection
+    s.close()
+    assert reply.startswith(b"HTTP/1.1 " + status + b"\r\n")
+    assert b"\r\nconnection: close\r\n" in reply.partition(b"\r\n\r\n")[0].lower() + b"\r\n"
+
+
+@pytest.mark.parametrize("request_bytes", [b"NOT HTTP AT ALL\r\n\r\n", b"GET / HTTP/1.1\r\nBad Header\r\n\r\n"])
+def test_a_request_that_is_not_http_gets_400_with_the_security_headers(patient, request_bytes):
+    s = connect(patient.port)
+    s.sendall(request_bytes)
+    assert read_all(s) == refusal(b"400 Bad Request", b"Invalid HTTP request received.\n")
+    s.close()
+
+
 def test_a_kept_alive_connection_that_stays_silent_is_closed(quick):
     s = connect(quick.port)
     s.sendall(b"GET /sparql?query=ASK%20%7B%7D HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
@@ -310,7 +338,8 @@ def test_the_request_is_decoded_and_parsed_off_the_event_loop(monkeypatch):
 
 @pytest.mark.parametrize("option,value", [
     ("--header-timeout", "nan"), ("--header-timeout", "0"), ("--header-timeout", "inf"),
-    ("--idle-timeout", "-1"), ("--idle-timeout", "nan"), ("--max-header-bytes", "1023"),
+    ("--idle-timeout", "-1"), ("--idle-timeout", "nan"), ("--send-timeout", "0"), ("--send-timeout", "inf"),
+    ("--max-header-bytes", "1023"),
     ("--max-header-bytes", "1048577"), ("--max-connections", "0"), ("--max-client-connections", "0"),
     ("--max-result-bytes", "0"), ("--max-result-bytes", "2147483648"),
 ])
@@ -318,3 +347,111 @@ def test_the_abuse_limits_refuse_a_bad_value_as_a_usage_error(option, value):
     result = CliRunner().invoke(cli, ["serve", option, value])
     assert result.exit_code == 2
     assert f"Invalid value for '{option}'" in result.output
+
+
+# ---------------------------------------------------------------------- the connection layer alone (no socket)
+
+class FakeTransport:
+    """What the protocol writes to; a test sets how much waits in the write buffer (``buffered``), and
+    ``draining`` makes each look at it find some bytes taken by the client."""
+
+    def __init__(self):
+        self.written = b""
+        self.buffered = 0
+        self.draining = False
+        self.looks = 0
+        self.closing = self.aborted = False
+
+    def get_extra_info(self, name, default=None):
+        return {"peername": ("127.0.0.1", 5000), "sockname": ("127.0.0.1", 8000)}.get(name, default)
+
+    def get_write_buffer_size(self):
+        self.looks += 1
+        if self.draining:
+            self.buffered = max(0, self.buffered - 100)
+        return self.buffered
+
+    def write(self, data):
+        self.written += data
+
+    def is_closing(self):
+        return self.closing
+
+    def close(self):
+        self.closing = True
+
+    def abort(self):
+        self.closing = self.aborted = True
+
+    def pause_reading(self):
+        pass
+
+    def resume_reading(self):
+        pass
+
+
+async def answer_without_reading(scope, receive, send):
+    """An application that answers at once and never reads the request body."""
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"2")]})
+    await send({"type": "http.response.body", "body": b"ok"})
+
+
+def connection(loop, idle_timeout=600.0, send_timeout=600.0):
+    from uvicorn.config import Config
+    from uvicorn.server import ServerState
+
+    from mskg.queries.endpoint.protocol import LimitedH11Protocol
+
+    config = Config(answer_without_reading, timeout_keep_alive=idle_timeout, log_level="critical")
+    protocol = LimitedH11Protocol(config, ServerState(), {}, loop, max_connections=10, max_client_connections=10,
+                                  header_timeout=600, idle_timeout=idle_timeout, send_timeout=send_timeout,
+                                  max_header_bytes=16384, security_headers=[])
+    transport = FakeTransport()
+    protocol.connection_made(transport)
+    return protocol, transport
+
+
+async def until(condition, limit=60.0):
+    """Let the loop run until ``condition()`` holds (the limit only stops a broken test from hanging)."""
+    deadline = asyncio.get_running_loop().time() + limit
+    while not condition() and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.01)
+    return condition()
+
+
+def test_bytes_of_an_unread_body_after_the_answer_do_not_take_the_idle_deadline_away():
+    async def scenario():
+        protocol, transport = connection(asyncio.get_running_loop())
+        protocol.data_received(b"POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 1000000\r\n\r\n")
+        assert await until(lambda: protocol.cycle.response_complete)
+        armed = protocol.timeout_keep_alive_task is not None
+        protocol.data_received(b"some of the body")  # before: this disarmed the only timer left
+        still_armed = protocol.timeout_keep_alive_task is not None
+        transport.close()
+        return armed, still_armed
+
+    assert asyncio.run(scenario()) == (True, True)
+
+
+def test_a_slow_reader_that_keeps_taking_bytes_is_not_cut_off_but_one_that_stops_is():
+    async def scenario():
+        protocol, transport = connection(asyncio.get_running_loop(), idle_timeout=0.05)
+        transport.buffered, transport.draining = 10**9, True
+        protocol.pause_writing()
+        survived = await until(lambda: transport.aborted or transport.looks >= 6) and not transport.aborted
+        transport.draining = False  # the client takes nothing any more
+        dropped = await until(lambda: transport.aborted)
+        return survived, dropped
+
+    assert asyncio.run(scenario()) == (True, True)
+
+
+def test_a_reader_that_keeps_taking_bytes_is_cut_off_at_the_send_timeout():
+    async def scenario():
+        protocol, transport = connection(asyncio.get_running_loop(), idle_timeout=0.05, send_timeout=0.3)
+        transport.buffered, transport.draining = 10**9, True
+        protocol.pause_writing()
+        dropped = await until(lambda: transport.aborted)
+        return dropped, transport.buffered > 0
+
+    assert asyncio.run(scenario()) == (True, True)

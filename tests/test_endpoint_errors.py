@@ -211,3 +211,67 @@ def test_load_and_query_refuse_anything_but_http(url):
     result = CliRunner().invoke(cli, ["query", "-e", "ASK {}", "--endpoint", url])
     assert result.exit_code == 2
     assert "must be an http:// or https:// URL" in result.stderr and "root:" not in result.output
+
+
+@pytest.mark.parametrize("accept,chosen", [
+    ("text/csv;q=nan", None), ("text/csv;q=NaN, application/sparql-results+xml;q=0.5", "xml"),
+    ("text/csv;q=inf, application/sparql-results+xml;q=0.1", "xml"), ("text/csv;q=-inf", None),
+    ("text/csv;q=2, text/tab-separated-values", "tsv"), ("text/csv;q=0.5, text/tab-separated-values;q=0.4", "csv"),
+])
+def test_a_q_that_is_not_a_number_from_0_to_1_is_ignored(accept, chosen):
+    from mskg.queries.endpoint.workers import negotiate
+
+    assert negotiate(accept, "select") == chosen
+
+
+# ---------------------------------------------------------------------- SERVICE: 403 however it is nested
+
+@pytest.mark.parametrize("query", [
+    "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }",
+    "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } } }",
+    "SELECT * WHERE { SERVICE SILENT <http://127.0.0.1:9/> { SERVICE ?x { ?s ?p ?o } } }",
+    "SELECT * WHERE { " + "{ " * 60 + "SERVICE <http://127.0.0.1:9/> { ?s ?p ?o }" + " }" * 60 + " }",
+], ids=["top level", "nested in SERVICE", "nested, SILENT and a variable", "60 groups deep"])
+def test_a_service_is_403_however_deeply_it_is_nested(server, query):
+    status, _, body = server.request(params={"query": query})
+    assert (status, body) == (403, b"SERVICE (federated query) is not accepted: this service makes no "
+                                   b"outbound connections\n")
+
+
+@pytest.mark.parametrize("query", [
+    "SELECT * WHERE { " + "{ " * 60 + "?service ?p 'SERVICE' # SERVICE\n" + " }" * 60 + " }",
+    "SELECT * WHERE { " + "{ " * 60 + "skos:service ?p <http://example.org/SERVICE> " + " }" * 60 + " }",
+])
+def test_too_deep_without_a_service_keyword_stays_400(query):
+    from mskg.queries.guard import TOO_DEEP_MESSAGE, ForbiddenQuery, QueryRefused, check_query
+
+    with pytest.raises(QueryRefused) as refused:
+        check_query(query)
+    assert not isinstance(refused.value, ForbiddenQuery) and str(refused.value) == TOO_DEEP_MESSAGE
+
+
+@pytest.mark.parametrize("update,named", [
+    ("INSERT { <urn:a> <urn:b> <urn:c> } WHERE { }", "INSERT"),
+    ("WITH <urn:g> INSERT { <urn:a> <urn:b> <urn:c> } WHERE { }", "INSERT"),
+    ("DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }", "DELETE"),
+    ("DELETE { ?s ?p ?o } INSERT { ?s ?p 1 } WHERE { ?s ?p ?o }", "DELETE/INSERT"),
+    ("INSERT DATA { <urn:a> <urn:b> <urn:c> }", "INSERT"),
+    ("DELETE WHERE { ?s ?p ?o }", "DELETE"),
+])
+def test_an_update_is_refused_under_its_own_name(update, named):
+    from mskg.queries.guard import ForbiddenQuery, check_query
+
+    with pytest.raises(ForbiddenQuery) as refused:
+        check_query(update)
+    assert str(refused.value) == f"this endpoint is read-only: {named} (SPARQL Update) is not accepted"
+
+
+@pytest.mark.parametrize("params,media", [(None, "text/turtle; charset=utf-8"),
+                                          ({"query": "ASK {}"}, "application/sparql-results+json")])
+def test_head_answers_as_get_does_without_a_body(server, params, media):
+    get_status, get_headers, get_body = server.request("GET", params=params)
+    status, headers, body = server.request("HEAD", params=params)
+    assert (status, body) == (get_status, b"") == (200, b"")
+    assert headers["content-type"] == get_headers["content-type"] == media
+    assert headers["content-length"] == str(len(get_body))
+    assert headers["x-content-type-options"] == "nosniff"

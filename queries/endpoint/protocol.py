@@ -13,10 +13,15 @@ connection here is bounded instead:
 * **a maximum header size** — a request line and headers over ``max_header_bytes`` get 431 and the
   connection is closed, decided on the bytes buffered, before any parsing of the headers;
 * **idle timeouts** — a kept-alive connection silent for ``idle_timeout`` seconds is closed (uvicorn's
-  keep-alive timer), and so is one whose client takes nothing of a response for that long (the write
-  buffer stays full): the connection is dropped and the response's worker reads the rest into nothing.
+  keep-alive timer, armed at the end of every response and not disarmed by bytes that do not start a new
+  request, such as the rest of a body nobody reads), and so is one whose client takes nothing of a
+  response for that long (the write buffer stays full): the connection is dropped and the response's
+  worker reads the rest into nothing. A client that takes something keeps its connection, but the sending
+  of one response may not last longer than ``send_timeout`` seconds from the first time its write buffer
+  filled (a reader taking a byte now and then cannot hold the connection for ever).
 
-Responses made here carry the same ``nosniff`` and Content-Security-Policy headers as the application's.
+Responses made here (uvicorn's 400 for a request that is not HTTP included) carry the same ``nosniff`` and
+Content-Security-Policy headers as the application's.
 """
 from __future__ import annotations
 
@@ -44,16 +49,20 @@ class LimitedH11Protocol(H11Protocol):
     stall timeout (see the module text). Built by :func:`protocol_factory`."""
 
     def __init__(self, *args, max_connections: int, max_client_connections: int, header_timeout: float, idle_timeout: float,
-                 max_header_bytes: int, security_headers: list[tuple[str, str]], **kwargs):
+                 max_header_bytes: int, security_headers: list[tuple[str, str]], send_timeout: float = 300.0,
+                 **kwargs):
         super().__init__(*args, **kwargs)
         self.max_connections = max_connections
         self.max_client_connections = max_client_connections
         self.header_timeout = header_timeout
         self.idle_timeout = idle_timeout
+        self.send_timeout = send_timeout
         self.max_header_bytes = max_header_bytes
         self.security_headers = security_headers
         self._header_timer: asyncio.TimerHandle | None = None
         self._stall_timer: asyncio.TimerHandle | None = None
+        self._stall_mark = 0              # the write buffer's size when the stall timer was armed
+        self._sending_since: float | None = None  # when the current response first filled the write buffer
         self._refused = False
 
     # ------------------------------------------------------------------ connections
@@ -90,6 +99,10 @@ class LimitedH11Protocol(H11Protocol):
         self.transport.write(raw_response(status, reason, message, self.security_headers))
         self.transport.close()
 
+    def send_400_response(self, msg: str) -> None:
+        """uvicorn's answer to a request h11 cannot parse, with the security headers every answer carries."""
+        self._refuse(400, "Bad Request", msg)
+
     # ------------------------------------------------------------------ reading a request
 
     def data_received(self, data: bytes) -> None:
@@ -98,7 +111,9 @@ class LimitedH11Protocol(H11Protocol):
         waiting_for_head = self.conn.their_state is h11.IDLE
         if waiting_for_head and self._header_timer is None:  # the first byte of a kept-alive connection's next request
             self._header_timer = self.loop.call_later(self.header_timeout, self._header_overdue)
-        self._unset_keepalive_if_required()
+        answered = self.cycle is not None and self.cycle.response_complete and not waiting_for_head
+        if not answered:  # bytes after the answer that start no request (an unread body) keep the deadline
+            self._unset_keepalive_if_required()
         self.conn.receive_data(data)
         if waiting_for_head and self._head_too_large():
             self._refuse(431, "Request Header Fields Too Large", f"The request line and headers are larger "
@@ -108,6 +123,26 @@ class LimitedH11Protocol(H11Protocol):
         if self.conn.their_state is not h11.IDLE and self._header_timer is not None:  # the head has arrived
             self._header_timer.cancel()
             self._header_timer = None
+        self._ensure_deadline()
+
+    def handle_events(self) -> None:
+        cycle = self.cycle
+        super().handle_events()
+        if self.cycle is not cycle:  # a new request (pipelined ones too): its sending has not stalled yet
+            self._sending_since = None
+
+    def _ensure_deadline(self) -> None:
+        """No connection may wait without a deadline: once its answer is complete and nothing else bounds it
+        (a head being read has the header timer), the idle timer runs."""
+        if self._refused or self.transport.is_closing() or self._header_timer is not None:
+            return
+        if self.cycle is not None and self.cycle.response_complete and self.timeout_keep_alive_task is None:
+            self.timeout_keep_alive_task = self.loop.call_later(self.timeout_keep_alive,
+                                                                self.timeout_keep_alive_handler)
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        self._ensure_deadline()
 
     def _head_too_large(self) -> bool:
         buffered = self.conn.trailing_data[0]
@@ -131,8 +166,10 @@ class LimitedH11Protocol(H11Protocol):
 
     def pause_writing(self) -> None:
         super().pause_writing()
+        if self._sending_since is None:
+            self._sending_since = self.loop.time()
         if self._stall_timer is None:
-            self._stall_timer = self.loop.call_later(self.idle_timeout, self._write_stalled)
+            self._arm_stall_timer()
 
     def resume_writing(self) -> None:
         super().resume_writing()
@@ -140,15 +177,37 @@ class LimitedH11Protocol(H11Protocol):
             self._stall_timer.cancel()
             self._stall_timer = None
 
+    def _arm_stall_timer(self) -> None:
+        """Wait ``idle_timeout`` s for progress, or less when the response's ``send_timeout`` ends sooner."""
+        left = self.send_timeout - (self.loop.time() - (self._sending_since or self.loop.time()))
+        if left <= 0:
+            self._write_stalled()
+            return
+        self._stall_mark = self.transport.get_write_buffer_size()
+        self._stall_timer = self.loop.call_later(min(self.idle_timeout, left), self._check_stall)
+
+    def _check_stall(self) -> None:
+        """The client took something since the timer was armed: wait again (within ``send_timeout``);
+        otherwise it is stalled."""
+        self._stall_timer = None
+        if self.transport.is_closing() and not self.transport.get_write_buffer_size():
+            return
+        if self.transport.get_write_buffer_size() < self._stall_mark:
+            self._arm_stall_timer()
+        else:
+            self._write_stalled()
+
     def _write_stalled(self) -> None:
-        """The client took nothing for ``idle_timeout`` s: drop the connection and what waits to be sent."""
+        """The client took nothing for ``idle_timeout`` s, or the response took longer than ``send_timeout``
+        s to send: drop the connection and what waits to be sent."""
         self._stall_timer = None
         self.transport.abort()
 
 
 def protocol_factory(*, max_connections: int, max_client_connections: int, header_timeout: float, idle_timeout: float, max_header_bytes: int,
-                     security_headers: list[tuple[str, str]]):
+                     security_headers: list[tuple[str, str]], send_timeout: float = 300.0):
     """What uvicorn's ``http=`` takes: builds a :class:`LimitedH11Protocol` per connection."""
     return partial(LimitedH11Protocol, max_connections=max_connections,
                    max_client_connections=max_client_connections, header_timeout=header_timeout,
-                   idle_timeout=idle_timeout, max_header_bytes=max_header_bytes, security_headers=security_headers)
+                   idle_timeout=idle_timeout, max_header_bytes=max_header_bytes, security_headers=security_headers,
+                   send_timeout=send_timeout)

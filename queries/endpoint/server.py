@@ -68,6 +68,8 @@ class ServerConfig:
     header_timeout: float = 10.0
     #: Seconds a connection may stay silent between requests, or take nothing of a response being sent.
     idle_timeout: float = 10.0
+    #: Seconds the sending of one response may last in all once the client reads slower than it is written.
+    send_timeout: float = 300.0
     #: Bytes of request line and headers (431 above).
     max_header_bytes: int = 16_384
     #: Open connections (503 and closed above), in all and from one client address.
@@ -223,7 +225,9 @@ def host_name(host: str | None) -> str | None:
 class HostAndHeaders:
     """Outermost ASGI layer: refuse a Host not in the allow-list (421, the Host not echoed), and give every
     response — errors, /sparql, pages — ``X-Content-Type-Options: nosniff`` and a Content-Security-Policy
-    (pages keep their own, the rest gets :data:`DATA_CSP`)."""
+    (pages keep their own, the rest gets :data:`DATA_CSP`). An answer that starts while the request's body
+    has not been read in full gets ``Connection: close``: the server closes the connection after it rather
+    than wait for a body the client may never send."""
 
     def __init__(self, app, allowed_hosts: list[str]):
         self.app = app
@@ -234,19 +238,34 @@ class HostAndHeaders:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
 
+        request_headers = Headers(scope=scope)
+        # A body announced and not yet read in full when the answer starts (421, 405, 413, a GET with a body
+        # …): the answer closes the connection, or a client that never sends the body would hold it open.
+        body_pending = request_headers.get("content-length", "0").strip() not in ("", "0") or \
+            "transfer-encoding" in request_headers
+
+        async def receive_tracked():
+            nonlocal body_pending
+            message = await receive()
+            if message["type"] == "http.disconnect" or not message.get("more_body", False):
+                body_pending = False
+            return message
+
         async def send_with_headers(message):
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 headers["X-Content-Type-Options"] = "nosniff"
                 if "content-security-policy" not in headers:
                     headers["Content-Security-Policy"] = DATA_CSP
+                if body_pending:
+                    headers["Connection"] = "close"
             await send(message)
 
-        if not self.any_host and host_name(Headers(scope=scope).get("host")) not in self.allowed:
+        if not self.any_host and host_name(request_headers.get("host")) not in self.allowed:
             response = PlainTextResponse("Misdirected request: this server does not answer for that Host "
                                          "(see mskg serve --allowed-host)\n", status_code=421)
-            return await response(scope, receive, send_with_headers)
-        return await self.app(scope, receive, send_with_headers)
+            return await response(scope, receive_tracked, send_with_headers)
+        return await self.app(scope, receive_tracked, send_with_headers)
 
 
 def _query_of(method: str, url_query: str, content_type: str, body: bytes | None) -> str | Response | None:
@@ -277,7 +296,7 @@ def _query_of(method: str, url_query: str, content_type: str, body: bytes | None
     if len(query) > 1:
         return _text(400, "More than one query given: send exactly one 'query'")
     if not query:
-        if method == "GET":
+        if method in ("GET", "HEAD"):  # HEAD is GET without the body (uvicorn sends none)
             return None
         return _text(400, "No query given: send a 'query' parameter or an application/sparql-query body")
     if not query[0].strip():
@@ -322,7 +341,8 @@ def serve(host: str = "127.0.0.1", port: int = 8000, config: ServerConfig | None
 
     http = protocol_factory(max_connections=config.max_connections,
                             max_client_connections=config.max_client_connections, header_timeout=config.header_timeout,
-                            idle_timeout=config.idle_timeout, max_header_bytes=config.max_header_bytes,
+                            idle_timeout=config.idle_timeout, send_timeout=config.send_timeout,
+                            max_header_bytes=config.max_header_bytes,
                             security_headers=[("x-content-type-options", "nosniff"),
                                               ("content-security-policy", DATA_CSP)])
     # h11's own limit on a buffered head sits one byte above ours, so a large head gets 431, not h11's 400

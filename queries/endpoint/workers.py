@@ -16,6 +16,7 @@ the answer. The endpoint's pool (:class:`EndpointPool`) hands workers out fairly
 from __future__ import annotations
 
 import asyncio
+import math
 import multiprocessing as mp
 import queue
 import signal
@@ -59,7 +60,8 @@ GRAPH_TYPES = {
 
 
 def negotiate(accept: str | None, kind: str) -> str | None:
-    """Pick a format for a result ``kind`` (select/ask/graph) from an Accept header; None when none fits."""
+    """Pick a format for a result ``kind`` (select/ask/graph) from an Accept header; None when none fits. A
+    media range whose q is not a number from 0 to 1 (``q=nan``, ``q=inf``, ``q=2``) is ignored, as ``q=0``."""
     table = GRAPH_TYPES if kind == "graph" else SELECT_TYPES
     default = "turtle" if kind == "graph" else "json"
     if not accept or not accept.strip():
@@ -74,6 +76,8 @@ def negotiate(accept: str | None, kind: str) -> str | None:
                 try:
                     q = float(f[2:])
                 except ValueError:
+                    q = 0.0
+                if not math.isfinite(q) or not 0.0 <= q <= 1.0:  # nan, inf, out of range: not a qvalue
                     q = 0.0
         offers.append((-q, i, media))
     for neg_q, _, media in sorted(offers):
