@@ -180,14 +180,19 @@ def triage_text(result: TriageResult) -> str:
     out = unresolved_text(p)
     modifications = any(r.kind == "now" and r.type in TRAINING_TYPES for r in result.recommendations)
     unsettled = result.unsettled
+    # where to seek care at the answer's urgency, in the words of the action recommended now (region-specific:
+    # "prompt medical evaluation" for the elbow), else the level's definition (which names a spine specialist)
+    care = next((r for r in result.recommendations
+                 if r.kind == "now" and r.seeks_care and r.urgency.id == result.urgency.id), None)
+    headline = (care.label.rstrip(".") + ".") if care else result.urgency.definition
     if unsettled:  # a possible red flag is unanswered: the answer below is a floor, never "keep training"
         could_be = "; ".join(f"“{u.input}” could be {', '.join(f'{n.label} ({n.urgency.label})' for n in ns)}"
                              for u, ns in unsettled)
         out += _wrap(f"URGENCY: NOT SETTLED — {could_be}. Answer that first: if it is, that urgency applies.",
                      "", hang="  ").splitlines()
-        out.append(f"  On what was understood only: {result.urgency.label.upper()} — {result.urgency.definition}")
+        out.append(f"  On what was understood only: {result.urgency.label.upper()} — {headline}")
     else:
-        out.append(f"URGENCY: {result.urgency.label.upper()} — {result.urgency.definition}")
+        out.append(f"URGENCY: {result.urgency.label.upper()} — {headline}")
     out.append("TRAINING: " + ("STOP training now." if result.training == "stop"
                                else "not settled until what was not understood is answered; if it is a red flag, "
                                     "stop training." if unsettled
@@ -209,6 +214,13 @@ def triage_text(result: TriageResult) -> str:
         out.append("Only general findings (such as fever) were reported, so they were read against every body "
                    "region (back and leg, elbow), to be safe.")
         out.append("")
+    for r in p.findings:
+        if r.said_nowhere:  # kept as the red flag, without its region's advice (HAZ-33): say so, it is a reading
+            region = (r.concept.region or "").rsplit("/", 1)[-1].replace("-", " ")
+            out += _wrap(f"“{r.input}” says no body site and what else you reported is about another region: it is "
+                         f"read as the red flag wherever it is (the safer reading), but no {region} advice (such as "
+                         f"a scan) is given for it.", "").splitlines()
+            out.append("")
     if result.flags:
         out.append("What fires:")
         for rule in result.flags:
@@ -317,7 +329,7 @@ def report_text(report: RuleReport, presentation: Presentation, why_not: bool) -
     else:
         out.append(f"“{report.label}” does NOT fire  [{kind}; it would set {report.urgency.label}]")
         if not why_not:
-            out.append("Add --why-not to see what is missing.")
+            out.append("Add --why-not to see each of its conditions.")  # what is missing follows either way
     if why_not or not report.fires:
         if report.missing:
             out.append("")

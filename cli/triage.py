@@ -161,7 +161,9 @@ def explain(target, findings, absent, duration, trend, strict, why_not, fmt):
     from ..kg.load import load_graph
     from ..kg.resolve import ResolutionError
     from ..queries.triage.report import rule_report
-    from .render import explanation_dot, explanation_mermaid, report_dict, report_text, to_json, unresolved_text
+    from ..queries.triage.records import DISCLAIMER
+    from .render import (KIND_NAMES, explanation_dot, explanation_mermaid, report_dict, report_text, to_json,
+                         unresolved_text)
     from .targets import resolve_target
 
     graph = load_graph()
@@ -185,8 +187,22 @@ def explain(target, findings, absent, duration, trend, strict, why_not, fmt):
         if presentation.unresolved:  # the picture stays a valid drawing; the notice goes to stderr
             click.echo("\n".join(unresolved_text(presentation)), err=True)
     else:
-        click.echo("\n".join(unresolved_text(presentation)) + "\n\n".join(report_text(r, presentation, why_not)
-                                                                        for r in reports))
+        shown = reports if (action is None or why_not) else [r for r in reports if r.fires]
+        text = "\n\n".join(report_text(r, presentation, why_not) for r in shown)
+        others = [r for r in reports if r not in shown]
+        if others:  # an action: the rules that do not call for it now, one line each, not a page each
+            from rdflib import SKOS
+
+            label = graph.value(iri, SKOS.prefLabel)
+            lines = [f"Rules that would {'also ' if shown else ''}call for “{label}” but do not fire for what you "
+                     "reported:"]
+            lines += [f"  - {r.label} ({r.id})  [{KIND_NAMES.get(r.kind, r.kind)}; it would set {r.urgency.label}]"
+                      for r in others]
+            lines.append(f"See what one is missing: mskg explain RULE_ID --why-not with the same options "
+                         f"(or mskg explain {str(iri).rsplit('/', 1)[1]} --why-not for all of them).")
+            lines += ["", DISCLAIMER]
+            text = (text.removesuffix(DISCLAIMER) if text else "") + "\n".join(lines)  # the 999 line once, last
+        click.echo("\n".join(unresolved_text(presentation)) + text)
     _partial_exit(presentation)
 
 

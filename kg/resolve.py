@@ -58,6 +58,7 @@ class Lexicon:
     #: it ("weight loss" may be intended; the article's red flag is *unexplained* weight loss): asked about
     ask: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
     site_less: frozenset[str] = frozenset()  # concept ids (see lexicon.yaml ``site_less``)
+    site_less_kept: frozenset[str] = frozenset()  # concept ids (see lexicon.yaml ``site_less_kept``)
 
 
 @cache
@@ -81,6 +82,7 @@ def load_lexicon() -> Lexicon:
         ask=tuple((str(concept), str(entry["question"]), tuple(str(w) for w in entry["wordings"]))
                   for concept, entry in sorted((data.get("ask") or {}).items())),
         site_less=frozenset(str(c) for c in data.get("site_less") or ()),
+        site_less_kept=frozenset(str(c) for c in data.get("site_less_kept") or ()),
     )
 
 

@@ -537,7 +537,7 @@ ORDER_KEYS = {
     "imaging_indications": [("actionLabel", ASC), ("ruleLabel", ASC)],
     "interpretations": [("factLabel", ASC), ("property", ASC), ("quote", ASC)],
     "recommendation_evidence": [("actionLabel", ASC), ("rule", ASC), ("start", ASC)],
-    "red_flag_screen": [("rank", DESC), ("label", ASC)],
+    "red_flag_screen": [("redFlag", DESC), ("rank", DESC), ("label", ASC)],  # red flags on their own first
     "red_flags_by_urgency": [("rank", DESC), ("flagLabel", ASC), ("triggerLabel", ASC)],  # most urgent first
     "rule_criteria": [("criterion", ASC), ("label", ASC)],
     "sciatica_vs_strain": [("favoursLabel", ASC), ("featureLabel", ASC), ("findingLabel", ASC)],

@@ -245,6 +245,49 @@ def test_the_no_scan_advice_is_never_beside_an_elbow_injury_or_alarm(findings, e
     assert "elbow-no-immediate-scan" in {r["id"] for r in overload["recommendations"] if r["kind"] == "now"}
 
 
+@pytest.mark.parametrize("engine", ["compiled", "sparql"])
+def test_the_reading_that_sets_advice_aside_is_shown_where_it_acted(engine):
+    """Cold review (issue 12): "curator's reading (superseded by): … this one is not shown beside it" stood under
+    NHS 111 when nothing more urgent was shown, a reading about hiding under the action shown. The reading goes
+    with the action that set another aside, naming it; where to seek care never carries its own (other advice
+    keeps its own: a caveat, see test_no_routine_early_scan_is_not_advised_beside_mri)."""
+    data = _triage("-f", "tennis elbow", "-f", "elbow injury", "--engine", engine)
+    notes = {r["id"]: r["interpretations"] for r in data["recommendations"]}
+    assert [n["property"] for n in notes["elbow-injury-review"]] == [
+        "sets aside “A sore elbow that flares with gripping rarely needs an immediate scan: see first whether it "
+        "settles with a short, structured change in load”"]
+    assert notes["elbow-injury-review"][0]["note"].startswith('"Rarely needs an immediate scan" is said of a sore '
+                                                              "elbow that flares with gripping")
+    for findings in (["tennis elbow", "elbow injury"], ["fever"], ["saddle numbness", "fever"]):
+        data = _triage(*[a for f in findings for a in ("-f", f)], "--engine", engine)
+        assert all(n["property"] != "superseded by" for r in data["recommendations"] for n in r["interpretations"]
+                   if r["id"] in {"nhs-111-or-urgent-same-day-care", "call-999-or-ae", "elbow-injury-review"})
+    # 999 sets NHS 111 aside, and says so
+    data = _triage("-f", "saddle numbness", "-f", "fever", "--engine", engine)
+    (call,) = [r for r in data["recommendations"] if r["id"] == "call-999-or-ae"]
+    assert "sets aside “Use NHS 111 or seek urgent same-day care”" in [n["property"] for n in call["interpretations"]]
+
+
+@pytest.mark.parametrize("engine", ["compiled", "sparql"])
+@pytest.mark.parametrize(("findings", "headline"), [
+    (["tennis elbow", "marked elbow swelling"], "URGENCY: PROMPT REVIEW — Get prompt medical evaluation of the elbow."),
+    (["tennis elbow", "elbow injury"], "URGENCY: PROMPT REVIEW — Seek clinical review after an elbow injury."),
+    (["sciatica", "pins and needles in my leg"],
+     "URGENCY: PROMPT REVIEW — Arrange prompt clinical review (GP or a spine specialist)."),
+    (["saddle numbness"], "URGENCY: EMERGENCY — Call 999 or go to A&E now."),
+    (["tennis elbow"], "URGENCY: SELF-CARE — Keep active and modify training."),
+])
+def test_the_headline_names_where_to_seek_care_for_the_region(findings, headline, engine):
+    """Cold review (issue 12): an elbow patient at prompt review was headed "Arrange prompt clinical review by a GP
+    or a spine specialist (for the elbow, prompt medical evaluation)". The headline gives where to seek care in
+    the words of the action recommended now (the article's: "prompt medical evaluation" at the elbow), and an
+    elbow answer names no spine specialist anywhere."""
+    text = CliRunner().invoke(cli, ["triage", *[a for f in findings for a in ("-f", f)], "--engine", engine]).stdout
+    assert text.splitlines()[0] == headline
+    if "sciatica" not in findings and "saddle numbness" not in findings:
+        assert "spine specialist" not in text
+
+
 def test_the_impact_advice_carries_its_condition():
     """'limit sprints, repeated cutting, and hard landings for a week if impact flares symptoms': only then."""
     g = load_graph()

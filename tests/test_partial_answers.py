@@ -37,7 +37,7 @@ def test_the_text_view_says_what_was_not_understood_first():
     lines = result.stdout.splitlines()
     assert lines[0] == "NOT UNDERSTOOD — the answer below is on the rest of what you reported only:"
     assert lines[1] == "  ? “xyzzy plugh”: unknown finding or condition"
-    assert "URGENCY: EMERGENCY — Call 999 / go to A&E now." in lines
+    assert "URGENCY: EMERGENCY — Call 999 or go to A&E now." in lines
     assert lines[-1] == DISCLAIMER
 
 

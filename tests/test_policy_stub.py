@@ -86,7 +86,7 @@ def rule(rid: str, kind: str, level: str, fires: bool = True) -> RuleResult:
 
 
 def answer(policy: StubPolicy):
-    return policy.triage(Presentation(frozenset({"x"})), explain=False)
+    return policy.triage(Presentation(()), explain=False)
 
 
 def recs(result) -> list[tuple[str, str, str, tuple[str, ...]]]:

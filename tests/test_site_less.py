@@ -300,3 +300,30 @@ def test_adding_an_elbow_finding_never_removes_a_finding_that_named_its_site(dat
     for item in before.findings:
         if resolver.names_site(item.input) or item.concept.id not in resolver.lexicon.site_less:
             assert item.concept.id in kept, (item.input, extra)
+
+
+@pytest.mark.parametrize("engine", ["compiled", "sparql"])
+def test_a_red_flag_said_nowhere_beside_the_elbow_keeps_its_urgency_but_not_the_spinal_scan(engine):
+    """Cold review (issue 12, HAZ-33): "severe unrelenting pain" beside tennis elbow was answered with "Scan now",
+    the article's spinal scan ("Scan now when there is clinical concern for serious pathology … or when the
+    red-flag pattern described earlier is present"). The red flag stands (urgent same-day, stop training: the
+    safer reading), the scan of a back nobody complained of does not."""
+    code, data = answer("-f", "tennis elbow", "-f", "severe unrelenting pain", "--engine", engine)
+    assert code == 0
+    assert (data["urgency"]["id"], data["training"]) == ("urgent-same-day", "stop")
+    assert flags(data) == ["rf-severe-worsening-pain"]
+    assert [(r["id"], r["kind"]) for r in data["recommendations"]] == [
+        ("nhs-111-or-urgent-same-day-care", "now"), ("stop-training", "now")]
+    # beside back pain (with or without the elbow), the scan stays
+    for other in (["-f", "low back pain", "-f", "severe unrelenting pain"],
+                  ["-f", "tennis elbow", "-f", "low back pain", "-f", "severe unrelenting pain"]):
+        _, data = answer(*other, "--engine", engine)
+        assert "scan-now" in {r["id"] for r in data["recommendations"] if r["kind"] == "now"}, other
+
+
+def test_the_text_view_says_the_red_flag_was_read_without_its_region():
+    text = CliRunner().invoke(cli, ["triage", "-f", "tennis elbow", "-f", "severe unrelenting pain"]).stdout
+    assert ("“severe unrelenting pain” says no body site and what else you reported is about another region: it "
+            "is read as the red flag wherever it is (the safer reading), but no back and leg advice (such as a "
+            "scan) is given for it.") in " ".join(text.split())
+    assert "Scan now" not in text and text.splitlines()[-1] == DISCLAIMER

@@ -100,13 +100,25 @@ class TriagePolicy:
         """The curator's readings an answer rests on, at the flag or recommendation they affect."""
         notes = {rule.id: self.interpretations_of(rule.iri) for rule in flags}
         by_id = {rule.id: rule for rule in flags}
+        shown = {rec.iri for rec in recommendations}
+        now = {rec.iri for rec in recommendations if rec.kind == "now"}
+        # actions a fired rule called for that an action recommended now set aside: their reading goes with the
+        # action that set them aside (it says why something is missing)
+        hidden = dict.fromkeys(action for rule in flags for action, _, _ in self.actions_of(rule.iri)
+                               if action not in shown and self.superseded_by(action) & now)
         for rec in recommendations:
-            own = self.interpretations_of(rec.iri)
+            # where to seek care carries its "one place to seek care" reading only where it set another aside;
+            # other advice keeps its own (a caveat: "no routine early scan" is for the expected course only)
+            own = tuple((prop, note) for prop, note in self.interpretations_of(rec.iri)
+                        if prop != SUPERSEDED_BY or not rec.seeks_care)
             # a rule's reading of what it calls for, at the action it is about (or at each, when about none)
             calling = tuple((prop, note) for rule_id in rec.rules if rule_id in by_id
                             for prop, note, value in self.interpretations_with_values(by_id[rule_id].iri)
                             if prop == "calls for" and value in (None, rec.id))
-            notes[rec.id] = tuple(dict.fromkeys(own + calling))
+            setting_aside = tuple((f"{SUPERSEDES} “{self.label(action)}”", note) for action in hidden
+                                  if rec.iri in self.superseded_by(action)
+                                  for prop, note in self.interpretations_of(action) if prop == SUPERSEDED_BY)
+            notes[rec.id] = tuple(dict.fromkeys(own + calling + setting_aside))
         return {k: v for k, v in notes.items() if v}
 
     # -- the policy ------------------------------------------------------------------------------
@@ -129,7 +141,7 @@ class TriagePolicy:
         stops: one place for every engine (the OWL reasoner decides those three differently)."""
         fired = [r for r in rules if r.fires]
         present, every_region = self.regions(presentation)
-        recommendations = self._shown(self._recommendations(rules, stop), urgency, every_region)
+        recommendations = self._shown(self._recommendations(rules, stop), urgency, every_region, presentation)
         result = TriageResult(presentation, urgency, "stop" if stop else "modify", rules, recommendations,
                               self.screen(presentation), regions=tuple(sorted(present)),
                               every_region=every_region,
@@ -148,12 +160,19 @@ class TriagePolicy:
                                     for note in self.interpretations_of(iri)))
         return [replace(s, interpretations=notes) if s.widened else s for s in screened]
 
-    def _shown(self, recommendations: list[Recommendation], urgency: Urgency, every_region: bool
-               ) -> list[Recommendation]:
+    def _shown(self, recommendations: list[Recommendation], urgency: Urgency, every_region: bool,
+               presentation: Presentation | None = None) -> list[Recommendation]:
         """The recommendations an answer at ``urgency`` shows (every engine's answer goes through here)."""
         if every_region:  # nothing of a body region was reported: no scan of one
             recommendations = [r for r in recommendations
                                if self.region_of(r.iri) is None or self.is_care_seeking(r.iri)]
+        elif presentation is not None and any(r.said_nowhere for r in presentation.findings):
+            # a red flag said with no site beside another region's findings keeps its urgency, not its region's
+            # scan: only the regions something was said of get region-specific advice (HAZ-33)
+            said = {(r.concept.region or "").rsplit("/", 1)[-1] for r in presentation.findings if not r.said_nowhere}
+            recommendations = [r for r in recommendations
+                               if self.region_of(r.iri) in said or self.region_of(r.iri) is None
+                               or self.is_care_seeking(r.iri)]
         if urgency.without_safety_net:  # care is needed now: no weeks-long "if it does not improve" advice
             recommendations = [r for r in recommendations if r.kind != "safety-net"]
         return recommendations
@@ -174,7 +193,8 @@ class TriagePolicy:
                     current = by_action.get(action)
                     if current is None or current.kind == "safety-net":
                         by_action[action] = Recommendation(action, _local(action), self.label(action), type_label,
-                                                           rule.urgency, timeframe, "now", None, (rule.id,))
+                                                           rule.urgency, timeframe, "now", None, (rule.id,),
+                                                           seeks_care=self.is_care_seeking(action))
                     else:
                         current.urgency = max(current.urgency, rule.urgency, key=lambda u: u.rank)
                         current.rules += (rule.id,)
@@ -183,7 +203,8 @@ class TriagePolicy:
                         continue  # a red flag not (yet) met: the safety net is where to seek care, not a scan
                     pending.setdefault(action, []).append(rule)
                     by_action.setdefault(action, Recommendation(action, _local(action), self.label(action), type_label,
-                                                                rule.urgency, timeframe, "safety-net", None, ()))
+                                                                rule.urgency, timeframe, "safety-net", None, (),
+                                                                seeks_care=self.is_care_seeking(action)))
         now = {action for action, rec in by_action.items() if rec.kind == "now"}
         for action in [a for a in by_action if self.superseded_by(a) & now]:
             del by_action[action]
@@ -203,6 +224,12 @@ class TriagePolicy:
         # the first rule calling it, then the label
         return sorted(by_action.values(), key=lambda r: (r.kind != "now", -r.urgency.rank, -self.care_order(r.iri),
                                                          r.rules[0], r.label))
+
+
+#: The label of mskg:supersededBy, as the curator's readings name the property they read; SUPERSEDES heads such a
+#: reading where it is shown: at the action recommended now that set another aside.
+SUPERSEDED_BY = "superseded by"
+SUPERSEDES = "sets aside"
 
 
 def minimal_trigger_set(matches: Sequence[tuple[str, str, str]]) -> tuple[str, ...]:

@@ -7,7 +7,7 @@ only the views in ``mskg.cli`` and the endpoint turn them into text: records flo
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from rdflib import RDF, XSD, Graph, Literal, URIRef
@@ -39,6 +39,9 @@ class Reported:
     concept: Concept
     how: str = "label"  # "id" | "label" | "synonym" | "code" | "spelling"
     read_as: str | None = None  # for a spelling correction, the wording the input was read as
+    #: said with no body site beside findings of another region only, and kept (lexicon ``site_less_kept``):
+    #: its urgency stands, but no region-specific advice of its region is shown for it
+    said_nowhere: bool = False
 
 
 @dataclass(frozen=True)
@@ -120,9 +123,10 @@ def ask_where(resolver, present: Sequence[Reported], absent: Sequence[Reported] 
     (fever) say nothing about it. With none of those, or one of the finding's own region, nothing changes.
     """
     listed = resolver.lexicon.site_less
+    kept_listed = resolver.lexicon.site_less_kept
 
-    def says_nowhere(item: Reported) -> bool:
-        return item.concept.id in listed and not any(
+    def says_nowhere(item: Reported, among: frozenset[str] = listed | kept_listed) -> bool:
+        return item.concept.id in among and not any(
             resolver.names_site(text) for text in (item.input, item.read_as) if text)
 
     elsewhere = {item.concept.region for item in present if not says_nowhere(item)} - {SYSTEMIC, None}
@@ -132,7 +136,9 @@ def ask_where(resolver, present: Sequence[Reported], absent: Sequence[Reported] 
     asked: list[Unresolved] = []
     for is_absent, items in ((False, present), (True, absent)):
         for item in items:
-            if says_nowhere(item) and item.concept.region not in elsewhere:
+            if says_nowhere(item, kept_listed) and item.concept.region not in elsewhere:
+                kept[is_absent].append(replace(item, said_nowhere=True))  # a red flag on its own: kept
+            elif says_nowhere(item, listed) and item.concept.region not in elsewhere:
                 asked.append(Unresolved(item.input, _where_reason(resolver, item, elsewhere),
                                         ((item.concept.id, item.concept.label),), is_absent))
             else:
@@ -231,6 +237,7 @@ class Recommendation:
     when: str | None
     rules: tuple[str, ...]
     explanations: list = field(default_factory=list)
+    seeks_care: bool = False  # 999 or A&E, NHS 111 or same-day care, a clinical review (its class)
 
 
 @dataclass(frozen=True)
