@@ -58,6 +58,13 @@ class Lexicon:
     #: it ("weight loss" may be intended; the article's red flag is *unexplained* weight loss): asked about
     ask: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
     site_less: frozenset[str] = frozenset()  # concept ids (see lexicon.yaml ``site_less``)
+    #: (side, wordings): how a side of the legs is named ("left", "right", "second": "the other leg"); lexicon
+    #: ``both_legs.sides``, read from the input before any rewrite
+    sides: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    #: words that may stand beside a side in an input of its own ("now the other leg too")
+    beside: frozenset[str] = frozenset()
+    #: one-leg finding id -> the finding the graph names for both legs (lexicon ``both_legs.counterparts``)
+    both_legs: tuple[tuple[str, str], ...] = ()
 
 
 @cache
@@ -81,6 +88,11 @@ def load_lexicon() -> Lexicon:
         ask=tuple((str(concept), str(entry["question"]), tuple(str(w) for w in entry["wordings"]))
                   for concept, entry in sorted((data.get("ask") or {}).items())),
         site_less=frozenset(str(c) for c in data.get("site_less") or ()),
+        sides=tuple((str(side), tuple(normalise(str(w)) for w in wordings))
+                    for side, wordings in sorted(((data.get("both_legs") or {}).get("sides") or {}).items())),
+        beside=frozenset(normalise(w) for w in str((data.get("both_legs") or {}).get("beside") or "").split()),
+        both_legs=tuple(sorted((str(k), str(v)) for k, v in
+                               ((data.get("both_legs") or {}).get("counterparts") or {}).items())),
     )
 
 
@@ -151,7 +163,7 @@ class Match:
 
     concept: Concept
     matched: str  # the wording of the concept that matched
-    how: str  # "id" | "label" | "synonym" | "code" | "spelling"
+    how: str  # "id" | "label" | "synonym" | "code" | "spelling" | "both-sides"
     read_as: str | None = None  # for a spelling correction: the corrected input ("siatica" -> "sciatica")
 
 
@@ -294,7 +306,45 @@ class Resolver:
         return out if changed else None
 
     def resolve_match(self, text: str, roots: Iterable[str] | None = PRESENTATION_ROOTS) -> Match:
-        """The one concept ``text`` names, and how it matched; raise ``ResolutionError`` otherwise."""
+        """The one concept ``text`` names, and how it matched; raise ``ResolutionError`` otherwise.
+
+        A one-leg finding said of both legs in one input ("weakness in my right leg and now the other leg too")
+        is read as its both-legs counterpart (lexicon ``both_legs``; ``how`` is ``both-sides``)."""
+        match = self._resolve_match(text, roots)
+        counterpart = self.both_legs_of(match.concept.id)
+        if counterpart is not None and self.names_both_legs([text]):
+            return Match(counterpart, counterpart.label, "both-sides", counterpart.label)
+        return match
+
+    def both_legs_of(self, concept_id: str) -> Concept | None:
+        """The finding the graph names for both legs, for a one-leg finding (lexicon ``both_legs``), else None."""
+        counterpart = dict(self.lexicon.both_legs).get(concept_id)
+        return self.concepts.get(counterpart) if counterpart is not None else None
+
+    def sides_named(self, text: str) -> frozenset[str]:
+        """The sides of the legs ``text`` names ("left", "right", "second" for "the other leg"), read from its words
+        before any rewrite (the lexicon reads "left leg" as "one leg")."""
+        key = f" {normalise(text)} "
+        return frozenset(side for side, wordings in self.lexicon.sides if any(f" {w} " in key for w in wordings))
+
+    def names_both_legs(self, texts: Iterable[str]) -> bool:
+        """Whether ``texts`` together name two legs: the left and the right, or a second one ("the other leg")."""
+        sides = frozenset().union(*(self.sides_named(t) for t in texts))
+        return "second" in sides or {"left", "right"} <= sides
+
+    def names_only_a_side(self, text: str) -> bool:
+        """Whether ``text`` names a side of the legs and nothing else ("now the other leg too", "my left leg as
+        well"): said beside a one-leg finding, it says that finding is on that side too."""
+        if not self.sides_named(text):
+            return False
+        key = f" {normalise(text)} "
+        for _, wordings in self.lexicon.sides:
+            for wording in wordings:
+                key = key.replace(f" {wording} ", " ")
+        rest = set(key.split()) - self.lexicon.beside - self.lexicon.fillers
+        return not (rest - {"leg", "legs", "foot", "feet", "side", "one"})
+
+    def _resolve_match(self, text: str, roots: Iterable[str] | None = PRESENTATION_ROOTS) -> Match:
         roots = tuple(roots) if roots is not None else None
         if len(text) > MAX_INPUT:
             raise ResolutionError(text[:40] + "…", f"too long ({len(text)} characters; at most {MAX_INPUT})", [])

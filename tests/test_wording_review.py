@@ -1,0 +1,95 @@
+"""A cold clinical review of wordings (issue h19): what people say must never lower what the article's words mean.
+
+Each expected value is written from the article, not read back from the code: the urgency of the answer and the
+exact findings it was read as.
+
+- One leg's finding on both legs is the article's emergency: "Severe or rapidly worsening weakness, numbness, or
+  loss of feeling in both legs (not just one)" and "Call 999 / go to A&E now: ... bilateral severe/worsening
+  weakness or numbness"; "Sciatica affecting both legs ... NHS guidance treats this as a reason for immediate
+  emergency assessment" (HAZ-32).
+"""
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from mskg.cli.main import cli
+from mskg.kg.load import load_compiled
+
+
+def triage(*inputs: str, engine: str = "compiled", absent: tuple[str, ...] = ()) -> dict:
+    args = ["triage", "--engine", engine, "--format", "json"]
+    for text in inputs:
+        args += ["-f", text]
+    for text in absent:
+        args += ["--absent", text]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code in (0, 3), result.output
+    return json.loads(result.stdout)
+
+
+def finding_ids(data: dict) -> list[str]:
+    return [f["id"] for f in data["findings"]]
+
+
+@pytest.fixture(scope="module")
+def resolver():
+    return load_compiled().resolver
+
+
+# --- 1. one leg's finding reported on both legs (HAZ-32)
+
+BOTH_LEGS = [
+    (["numbness in my left leg", "numbness in my right leg"], "bilateral-leg-numbness", "rf-bilateral-leg-symptoms"),
+    (["numbness in my right leg", "numbness in my left leg"], "bilateral-leg-numbness", "rf-bilateral-leg-symptoms"),
+    (["weakness in my right leg and now the other leg too"], "bilateral-leg-weakness", "rf-bilateral-leg-symptoms"),
+    (["weakness in my right leg", "now the other leg too"], "bilateral-leg-weakness", "rf-bilateral-leg-symptoms"),
+    (["weak left leg", "my right leg is getting weaker"], "bilateral-leg-weakness", "rf-bilateral-leg-symptoms"),
+    (["tingling in my left leg", "tingling in my right leg"], "bilateral-leg-numbness", "rf-bilateral-leg-symptoms"),
+    (["pins and needles in my left foot", "numbness in my right leg"], "bilateral-leg-numbness",
+     "rf-bilateral-leg-symptoms"),
+    (["numb left leg", "numbness in the other leg"], "bilateral-leg-numbness", "rf-bilateral-leg-symptoms"),
+    (["sciatica in my left leg", "sciatica in my right leg"], "bilateral-sciatica", "rf-bilateral-sciatica"),
+    (["pain down my left leg below the knee", "pain down my right leg below the knee"], "bilateral-sciatica",
+     "rf-bilateral-sciatica"),
+]
+
+
+@pytest.mark.parametrize("engine", ["compiled", "sparql"])
+@pytest.mark.parametrize("inputs, finding, flag", BOTH_LEGS)
+def test_one_legs_finding_on_both_legs_is_the_both_legs_emergency(engine, inputs, finding, flag):
+    data = triage(*inputs, engine=engine)
+    assert data["unresolved"] == []
+    assert finding_ids(data) == [finding]
+    assert data["findings"][0]["how"] == "both-sides"
+    assert (data["urgency"]["id"], data["training"]) == ("emergency", "stop")
+    assert flag in {f["id"] for f in data["flags"]}
+    assert data["recommendations"][0]["id"] == "call-999-or-ae"
+
+
+@pytest.mark.parametrize("inputs, finding", [
+    (["numbness in my left leg"], "leg-numbness"),
+    (["numbness in my left leg", "numb left foot"], "leg-numbness"),  # one side twice: still one leg
+    (["mild weakness in one leg"], "leg-weakness"),
+])
+def test_one_leg_stays_one_leg(inputs, finding):
+    data = triage(*inputs)
+    assert finding_ids(data) == [finding]
+    assert data["urgency"]["id"] == "prompt-review"
+
+
+def test_a_side_said_alone_beside_nothing_of_the_legs_is_still_not_understood():
+    data = triage("now the other leg too", "low back pain")
+    assert finding_ids(data) == ["low-back-pain"]
+    assert [u["input"] for u in data["unresolved"]] == ["now the other leg too"]
+
+
+def test_every_counterpart_is_a_finding_the_graph_names_for_both_legs(resolver):
+    """The lexicon's map is justified by the graph's own wordings: each counterpart is what "... both legs" reads as."""
+    wordings = {"bilateral-leg-numbness": "numbness in both legs", "bilateral-leg-weakness": "weakness in both legs",
+                "bilateral-sciatica": "sciatica affecting both legs"}
+    for one_leg, both in resolver.lexicon.both_legs:
+        assert resolver.concepts[one_leg].region == "region/back-and-leg"
+        assert resolver.resolve(wordings[both]).id == both
