@@ -65,6 +65,8 @@ class Lexicon:
     beside: frozenset[str] = frozenset()
     #: one-leg finding id -> the finding the graph names for both legs (lexicon ``both_legs.counterparts``)
     both_legs: tuple[tuple[str, str], ...] = ()
+    #: finding id -> the findings whose wordings, inside one of its wordings, are read too (lexicon ``also``)
+    also: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 @cache
@@ -93,6 +95,7 @@ def load_lexicon() -> Lexicon:
         beside=frozenset(normalise(w) for w in str((data.get("both_legs") or {}).get("beside") or "").split()),
         both_legs=tuple(sorted((str(k), str(v)) for k, v in
                                ((data.get("both_legs") or {}).get("counterparts") or {}).items())),
+        also=tuple(sorted((str(k), tuple(str(c) for c in v)) for k, v in (data.get("also") or {}).items())),
     )
 
 
@@ -316,6 +319,25 @@ class Resolver:
             return Match(counterpart, counterpart.label, "both-sides", counterpart.label)
         return match
 
+    def also_named(self, text: str, match: Match) -> list[Match]:
+        """The other findings ``text`` names whole beside the one it was read as (lexicon ``also``): "leg pain
+        aggravated by coughing" is leg pain too. Each is shown by the wording of it that was found."""
+        listed = dict(self.lexicon.also).get(match.concept.id, ())
+        if not listed:
+            return []
+        bag = self.reader.bag(self.reader.words(text))
+        out = []
+        for concept_id in listed:
+            concept = self.concepts.get(concept_id)
+            if concept is None:
+                continue
+            wordings = [(concept.label, "label"), *((w, "synonym") for w in concept.synonyms)]
+            found = [(w, how) for w, how in wordings if (b := self.reader.bag(self.reader.words(w))) and b <= bag]
+            if found:
+                wording, how = max(found, key=lambda f: (len(self.reader.bag(self.reader.words(f[0]))), f[1] == "label"))
+                out.append(Match(concept, wording, how, wording))
+        return out
+
     def both_legs_of(self, concept_id: str) -> Concept | None:
         """The finding the graph names for both legs, for a one-leg finding (lexicon ``both_legs``), else None."""
         counterpart = dict(self.lexicon.both_legs).get(concept_id)
@@ -372,6 +394,11 @@ class Resolver:
             contained = False
             if not found:
                 found, several = self._contained(bag, allowed)
+                also = dict(self.lexicon.also)
+                # several findings, one of which reads the others too (lexicon ``also``): that one, with the rest
+                lead = [e for e in several if {c.id for c, _, _ in several} - {e[0].id} <= set(also.get(e[0].id, ()))]
+                if several and lead:
+                    found, several = lead[:1], []
                 if several:
                     raise ResolutionError(text, "names several findings: give each as its own finding",
                                           [Match(c, w, h) for c, w, h in several])

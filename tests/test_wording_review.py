@@ -93,3 +93,42 @@ def test_every_counterpart_is_a_finding_the_graph_names_for_both_legs(resolver):
     for one_leg, both in resolver.lexicon.both_legs:
         assert resolver.concepts[one_leg].region == "region/back-and-leg"
         assert resolver.resolve(wordings[both]).id == both
+
+
+# --- 2. a wording that names two findings keeps both (HAZ-33)
+# "Arrange prompt clinical review (GP or a spine specialist): leg-dominant pain, pins and needles, or mild weakness on
+# one side"; "coughing or sneezing may aggravate it" is only a feature of sciatica (its self-care).
+
+@pytest.mark.parametrize("engine", ["compiled", "sparql"])
+@pytest.mark.parametrize("text, findings", [
+    ("leg pain aggravated by coughing", ["pain-worse-with-cough-or-sneeze", "leg-dominant-pain"]),
+    ("leg pain worse when I cough", ["pain-worse-with-cough-or-sneeze", "leg-dominant-pain"]),
+    ("coughing makes my leg pain worse", ["pain-worse-with-cough-or-sneeze", "leg-dominant-pain"]),
+    ("pain down my leg below the knee when I sneeze",
+     ["pain-worse-with-cough-or-sneeze", "leg-pain-below-knee", "leg-dominant-pain"]),
+])
+def test_a_wording_naming_leg_pain_and_its_cough_aggravation_keeps_the_leg_pain(engine, text, findings):
+    data = triage(text, engine=engine)
+    assert data["unresolved"] == []
+    assert finding_ids(data) == findings
+    assert data["urgency"]["id"] == "prompt-review"
+    assert "esc-leg-symptoms-prompt-review" in {f["id"] for f in data["flags"]}
+    assert "prompt-clinical-review" in {r["id"] for r in data["recommendations"]}
+
+
+def test_adding_words_to_leg_pain_never_lowers_its_urgency():
+    alone = triage("leg pain")
+    assert (finding_ids(alone), alone["urgency"]["id"]) == (["leg-dominant-pain"], "prompt-review")
+    for more in ("leg pain aggravated by coughing", "leg pain when coughing", "leg pain worse when I sneeze"):
+        assert triage(more)["urgency"]["id"] == "prompt-review", more
+
+
+def test_coughing_hurts_with_no_leg_is_still_only_the_aggravation():
+    data = triage("coughing hurts")
+    assert finding_ids(data) == ["pain-worse-with-cough-or-sneeze"]
+    assert data["urgency"]["id"] == "self-care"
+
+
+def test_absent_cough_aggravation_does_not_say_the_leg_pain_is_absent():
+    data = triage("low back pain", absent=("leg pain worse when I cough",))
+    assert [f["id"] for f in data["absent"]] == ["pain-worse-with-cough-or-sneeze"]

@@ -178,6 +178,9 @@ class BatchTriage:
                     unresolved.append(Unresolved.from_error(match, is_absent))
                 else:
                     resolved[is_absent].append(Reported(text, match.concept, match.how, match.read_as))
+                    if not is_absent:  # a wording naming two findings keeps both (HAZ-33)
+                        resolved[0].extend(Reported(text, m.concept, m.how, m.read_as)
+                                           for m in self._resolver.also_named(text, match))
         # one leg's finding on both legs, and where a site-less input is, are read from the whole line, so after
         # every input resolved
         both, unresolved = read_both_legs(self._resolver, resolved[0], unresolved)

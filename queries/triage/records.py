@@ -105,6 +105,8 @@ def resolve_inputs(resolver, findings: Sequence[str], absent: Sequence[str] = ()
                 unresolved.append(Unresolved.from_error(exc, is_absent))
                 continue
             resolved[is_absent].append(Reported(text, match.concept, match.how, match.read_as))
+            if not is_absent:  # a wording naming two findings keeps both (HAZ-33)
+                resolved[0].extend(Reported(text, m.concept, m.how, m.read_as) for m in resolver.also_named(text, match))
     both, unresolved = read_both_legs(resolver, resolved[0], unresolved)
     present, missing, asked = ask_where(resolver, both, resolved[1])
     return present, missing, (*unresolved, *asked)
