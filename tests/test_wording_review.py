@@ -132,3 +132,27 @@ def test_coughing_hurts_with_no_leg_is_still_only_the_aggravation():
 def test_absent_cough_aggravation_does_not_say_the_leg_pain_is_absent():
     data = triage("low back pain", absent=("leg pain worse when I cough",))
     assert [f["id"] for f in data["absent"]] == ["pain-worse-with-cough-or-sneeze"]
+
+
+# --- 3. worsening one-leg weakness is one finding, whatever the wording
+# "Scan now when there is ... a major/progressive neurological deficit (for example, ... rapidly deteriorating leg
+# strength ...)"; "Use NHS 111 or seek urgent same-day care: ... rapidly worsening neurological symptoms"; prompt review
+# for "mild weakness on one side that is not rapidly worsening".
+
+@pytest.mark.parametrize("engine", ["compiled", "sparql"])
+@pytest.mark.parametrize("text", ["my leg is getting weaker", "weakness in one leg that is getting worse",
+                                  "leg weakness worsening", "rapidly worsening weakness in my leg",
+                                  "leg weakness is getting worse quickly", "progressive leg weakness"])
+def test_worsening_one_leg_weakness_is_progressive_leg_weakness_whatever_the_wording(engine, text):
+    data = triage(text, engine=engine)
+    assert finding_ids(data) == ["progressive-leg-weakness"]
+    assert (data["urgency"]["id"], data["training"]) == ("urgent-same-day", "stop")
+    assert "rf-progressive-neuro-deficit" in {f["id"] for f in data["flags"]}
+    assert "scan-now" in {r["id"] for r in data["recommendations"]}
+
+
+@pytest.mark.parametrize("engine", ["compiled", "sparql"])
+def test_mild_weakness_in_one_leg_stays_prompt_review(engine):
+    data = triage("mild weakness in one leg", engine=engine)
+    assert finding_ids(data) == ["leg-weakness"]
+    assert data["urgency"]["id"] == "prompt-review"
