@@ -491,7 +491,9 @@ class Resolver:
             return ResolutionError(text, "reads as something not present: report it as absent (--absent)", closest)
         for concept_id, question, wordings in lexicon.ask:
             concept = self.concepts.get(concept_id)
-            if concept is not None and bag and any(self.reader.bag(self.reader.words(w)) == bag for w in wordings):
+            asked = [b for w in wordings if (b := self.reader.bag(self.reader.words(w)))]
+            # the wording, with nothing else but context around it ("fell off my bike yesterday", "playing football")
+            if concept is not None and bag and any(b <= bag and not (bag - b - self._context_stems) for b in asked):
                 # the finding it may be, first: never read as it, never dropped without saying so
                 first = Match(concept, concept.label, "label")
                 return ResolutionError(text, f"ambiguous: {question}",

@@ -156,3 +156,43 @@ def test_mild_weakness_in_one_leg_stays_prompt_review(engine):
     data = triage("mild weakness in one leg", engine=engine)
     assert finding_ids(data) == ["leg-weakness"]
     assert data["urgency"]["id"] == "prompt-review"
+
+
+# --- 4. falls (HAZ-34)
+# The article's significant trauma: "a high-speed accident, a heavy fall, or landing heavily from height" (urgent
+# same-day: "Use NHS 111 or seek urgent same-day care: ... significant trauma"); the elbow's "a clear traumatic event
+# (a fall or direct blow)".
+
+TRAUMA_QUESTION = "ambiguous: say whether it was a heavy fall, a high-speed accident or a heavy landing from height"
+
+
+@pytest.mark.parametrize("text", ["fell over", "fell off my bike", "I had a fall", "box jump landing",
+                                  "fell off my bike yesterday", "I fell over playing football"])
+def test_an_unqualified_fall_is_asked_about_never_read_as_significant_trauma_nor_dropped(text):
+    result = CliRunner().invoke(cli, ["triage", "-f", text, "-f", "low back pain", "--format", "json"])
+    assert result.exit_code == 3, result.output
+    data = json.loads(result.stdout)
+    assert finding_ids(data) == ["low-back-pain"]
+    (unresolved,) = data["unresolved"]
+    assert unresolved["input"] == text
+    assert unresolved["reason"].startswith(TRAUMA_QUESTION)
+    assert unresolved["candidates"][0]["id"] == "significant-trauma"
+    assert data["urgency"]["id"] == "self-care"
+    screened = {n["id"]: n for n in data["not_asked"]}
+    assert screened["significant-trauma"]["urgency"] == "urgent-same-day"
+
+
+@pytest.mark.parametrize("engine", ["compiled", "sparql"])
+@pytest.mark.parametrize("text", ["came off my bike at speed", "heavy fall", "landed heavily", "fell heavily",
+                                  "high-speed fall"])
+def test_a_fall_with_its_qualifier_is_significant_trauma(engine, text):
+    data = triage(text, "low back pain", engine=engine)
+    assert finding_ids(data) == ["significant-trauma", "low-back-pain"]
+    assert (data["urgency"]["id"], data["training"]) == ("urgent-same-day", "stop")
+    assert "rf-significant-trauma" in {f["id"] for f in data["flags"]}
+
+
+def test_a_fall_on_the_elbow_is_the_elbows_injury():
+    data = triage("fell on my elbow")
+    assert finding_ids(data) == ["elbow-injury"]
+    assert data["urgency"]["id"] == "prompt-review"
