@@ -196,3 +196,62 @@ def test_a_fall_on_the_elbow_is_the_elbows_injury():
     data = triage("fell on my elbow")
     assert finding_ids(data) == ["elbow-injury"]
     assert data["urgency"]["id"] == "prompt-review"
+
+
+# --- 5. elbow pain, severe back pain, calf pain, a pop
+# "most sport-related elbow pain is an overload problem that settles with sensible load management"; "If elbow pain
+# is not improving after a week or two of rest and self-care, or it affects sleep, work, or training, assessment is
+# sensible."
+
+BACK_ADVICE = {"stay-active", "training-reset-7-14-days", "strength-reduce-load", "no-routine-early-imaging",
+               "scan-now", "consider-mri", "clinical-assessment-back"}
+TENDINOPATHY_ADVICE = {"elbow-relative-rest", "forearm-strap", "elbow-progressive-exercise", "elbow-no-immediate-scan"}
+
+
+@pytest.mark.parametrize("engine", ["compiled", "sparql"])
+@pytest.mark.parametrize("text", ["elbow pain", "sore elbow", "my elbow hurts"])
+def test_plain_elbow_pain_gets_the_elbows_thresholds_and_screen_not_back_or_tendinopathy_advice(engine, text):
+    data = triage(text, engine=engine)
+    assert data["unresolved"] == []
+    assert finding_ids(data) == ["elbow-pain"]
+    assert data["urgency"]["id"] == "self-care"
+    assert data["regions"]["reported"] == ["elbow-and-forearm"]
+    actions = {r["id"] for r in data["recommendations"]}
+    assert {"elbow-clinical-review-week", "gp-review-elbow"} <= actions
+    assert not actions & (BACK_ADVICE | TENDINOPATHY_ADVICE)
+    screened = {n["id"] for n in data["not_asked"]}
+    assert {"elbow-deformity", "unable-to-move-elbow", "hot-swollen-elbow", "elbow-injury"} <= screened
+    assert "saddle-anaesthesia" not in screened
+
+
+def test_elbow_pain_not_improving_after_a_week_is_routine_review():
+    result = CliRunner().invoke(cli, ["triage", "-f", "elbow pain", "--duration", "8 days", "--trend", "unchanged",
+                                      "--format", "json"])
+    data = json.loads(result.stdout)
+    assert data["urgency"]["id"] == "routine-review"
+    assert "esc-elbow-not-improving-week" in {f["id"] for f in data["flags"]}
+
+
+def test_hurts_is_pain_and_hurt_my_elbow_is_an_injury(resolver):
+    assert resolver.resolve("my elbow hurts").id == "elbow-pain"
+    assert resolver.resolve("hurt my elbow").id == "elbow-injury"
+    assert resolver.resolve("my elbow hurts on the outside").id == "lateral-elbow-pain"
+
+
+def test_severe_back_pain_is_back_pain_and_the_screen_asks_about_the_red_flag():
+    data = triage("severe back pain")
+    assert finding_ids(data) == ["low-back-pain"]
+    assert data["urgency"]["id"] == "self-care"
+    screened = {n["id"]: n for n in data["not_asked"]}
+    assert screened["severe-unrelenting-pain"]["urgency"] == "urgent-same-day"
+
+
+@pytest.mark.parametrize("text, finding, urgency", [
+    ("pain in my calf", "leg-dominant-pain", "prompt-review"),
+    ("felt a pop in my elbow", "elbow-injury", "prompt-review"),
+    ("pop in my elbow", "elbow-injury", "prompt-review"),
+])
+def test_calf_pain_and_a_pop_in_the_elbow(text, finding, urgency):
+    data = triage(text)
+    assert finding_ids(data) == [finding]
+    assert data["urgency"]["id"] == urgency
