@@ -165,6 +165,8 @@ def unresolved_text(p: Presentation) -> list[str]:
 def _you_reported(r) -> str:
     if r.how == "spelling":
         return f"{r.concept.label} (read “{r.input}” as “{r.read_as}”)"
+    if r.how == "both-sides":
+        return f"{r.concept.label} (“{r.input}”, with the other leg reported too, read as both legs)"
     if r.input.strip().casefold() == r.concept.label.casefold():
         return r.concept.label
     return f"{r.concept.label} (“{r.input}”)"

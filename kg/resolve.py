@@ -59,6 +59,15 @@ class Lexicon:
     ask: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
     site_less: frozenset[str] = frozenset()  # concept ids (see lexicon.yaml ``site_less``)
     site_less_kept: frozenset[str] = frozenset()  # concept ids (see lexicon.yaml ``site_less_kept``)
+    #: (side, wordings): how a side of the legs is named ("left", "right", "second": "the other leg"); lexicon
+    #: ``both_legs.sides``, read from the input before any rewrite
+    sides: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    #: words that may stand beside a side in an input of its own ("now the other leg too")
+    beside: frozenset[str] = frozenset()
+    #: one-leg finding id -> the finding the graph names for both legs (lexicon ``both_legs.counterparts``)
+    both_legs: tuple[tuple[str, str], ...] = ()
+    #: finding id -> the findings whose wordings, inside one of its wordings, are read too (lexicon ``also``)
+    also: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 @cache
@@ -83,6 +92,12 @@ def load_lexicon() -> Lexicon:
                   for concept, entry in sorted((data.get("ask") or {}).items())),
         site_less=frozenset(str(c) for c in data.get("site_less") or ()),
         site_less_kept=frozenset(str(c) for c in data.get("site_less_kept") or ()),
+        sides=tuple((str(side), tuple(normalise(str(w)) for w in wordings))
+                    for side, wordings in sorted(((data.get("both_legs") or {}).get("sides") or {}).items())),
+        beside=frozenset(normalise(w) for w in str((data.get("both_legs") or {}).get("beside") or "").split()),
+        both_legs=tuple(sorted((str(k), str(v)) for k, v in
+                               ((data.get("both_legs") or {}).get("counterparts") or {}).items())),
+        also=tuple(sorted((str(k), tuple(str(c) for c in v)) for k, v in (data.get("also") or {}).items())),
     )
 
 
@@ -153,7 +168,7 @@ class Match:
 
     concept: Concept
     matched: str  # the wording of the concept that matched
-    how: str  # "id" | "label" | "synonym" | "code" | "spelling"
+    how: str  # "id" | "label" | "synonym" | "code" | "spelling" | "both-sides"
     read_as: str | None = None  # for a spelling correction: the corrected input ("siatica" -> "sciatica")
 
 
@@ -296,7 +311,64 @@ class Resolver:
         return out if changed else None
 
     def resolve_match(self, text: str, roots: Iterable[str] | None = PRESENTATION_ROOTS) -> Match:
-        """The one concept ``text`` names, and how it matched; raise ``ResolutionError`` otherwise."""
+        """The one concept ``text`` names, and how it matched; raise ``ResolutionError`` otherwise.
+
+        A one-leg finding said of both legs in one input ("weakness in my right leg and now the other leg too")
+        is read as its both-legs counterpart (lexicon ``both_legs``; ``how`` is ``both-sides``)."""
+        match = self._resolve_match(text, roots)
+        counterpart = self.both_legs_of(match.concept.id)
+        if counterpart is not None and self.names_both_legs([text]):
+            return Match(counterpart, counterpart.label, "both-sides", counterpart.label)
+        return match
+
+    def also_named(self, text: str, match: Match) -> list[Match]:
+        """The other findings ``text`` names whole beside the one it was read as (lexicon ``also``): "leg pain
+        aggravated by coughing" is leg pain too. Each is shown by the wording of it that was found."""
+        listed = dict(self.lexicon.also).get(match.concept.id, ())
+        if not listed:
+            return []
+        bag = self.reader.bag(self.reader.words(text))
+        out = []
+        for concept_id in listed:
+            concept = self.concepts.get(concept_id)
+            if concept is None:
+                continue
+            wordings = [(concept.label, "label"), *((w, "synonym") for w in concept.synonyms)]
+            found = [(w, how) for w, how in wordings if (b := self.reader.bag(self.reader.words(w))) and b <= bag]
+            if found:
+                wording, how = max(found, key=lambda f: (len(self.reader.bag(self.reader.words(f[0]))), f[1] == "label"))
+                out.append(Match(concept, wording, how, wording))
+        return out
+
+    def both_legs_of(self, concept_id: str) -> Concept | None:
+        """The finding the graph names for both legs, for a one-leg finding (lexicon ``both_legs``), else None."""
+        counterpart = dict(self.lexicon.both_legs).get(concept_id)
+        return self.concepts.get(counterpart) if counterpart is not None else None
+
+    def sides_named(self, text: str) -> frozenset[str]:
+        """The sides of the legs ``text`` names ("left", "right", "second" for "the other leg"), read from its words
+        before any rewrite (the lexicon reads "left leg" as "one leg")."""
+        key = f" {normalise(text)} "
+        return frozenset(side for side, wordings in self.lexicon.sides if any(f" {w} " in key for w in wordings))
+
+    def names_both_legs(self, texts: Iterable[str]) -> bool:
+        """Whether ``texts`` together name two legs: the left and the right, or a second one ("the other leg")."""
+        sides = frozenset().union(*(self.sides_named(t) for t in texts))
+        return "second" in sides or {"left", "right"} <= sides
+
+    def names_only_a_side(self, text: str) -> bool:
+        """Whether ``text`` names a side of the legs and nothing else ("now the other leg too", "my left leg as
+        well"): said beside a one-leg finding, it says that finding is on that side too."""
+        if not self.sides_named(text):
+            return False
+        key = f" {normalise(text)} "
+        for _, wordings in self.lexicon.sides:
+            for wording in wordings:
+                key = key.replace(f" {wording} ", " ")
+        rest = set(key.split()) - self.lexicon.beside - self.lexicon.fillers
+        return not (rest - {"leg", "legs", "foot", "feet", "side", "one"})
+
+    def _resolve_match(self, text: str, roots: Iterable[str] | None = PRESENTATION_ROOTS) -> Match:
         roots = tuple(roots) if roots is not None else None
         if len(text) > MAX_INPUT:
             raise ResolutionError(text[:40] + "…", f"too long ({len(text)} characters; at most {MAX_INPUT})", [])
@@ -324,6 +396,11 @@ class Resolver:
             contained = False
             if not found:
                 found, several = self._contained(bag, allowed)
+                also = dict(self.lexicon.also)
+                # several findings, one of which reads the others too (lexicon ``also``): that one, with the rest
+                lead = [e for e in several if {c.id for c, _, _ in several} - {e[0].id} <= set(also.get(e[0].id, ()))]
+                if several and lead:
+                    found, several = lead[:1], []
                 if several:
                     raise ResolutionError(text, "names several findings: give each as its own finding",
                                           [Match(c, w, h) for c, w, h in several])
@@ -416,7 +493,9 @@ class Resolver:
             return ResolutionError(text, "reads as something not present: report it as absent (--absent)", closest)
         for concept_id, question, wordings in lexicon.ask:
             concept = self.concepts.get(concept_id)
-            if concept is not None and bag and any(self.reader.bag(self.reader.words(w)) == bag for w in wordings):
+            asked = [b for w in wordings if (b := self.reader.bag(self.reader.words(w)))]
+            # the wording, with nothing else but context around it ("fell off my bike yesterday", "playing football")
+            if concept is not None and bag and any(b <= bag and not (bag - b - self._context_stems) for b in asked):
                 # the finding it may be, alone: never read as it, never dropped without saying so (spelling
                 # neighbours of a known wording are noise: "lost weight" is not faecal incontinence)
                 return ResolutionError(text, f"ambiguous: {question}", [Match(concept, concept.label, "label")])
@@ -456,8 +535,10 @@ class Resolver:
     def search(self, text: str, limit: int = 20) -> list[Match]:
         """Concepts matching ``text`` as a phrase inside any wording, or failing that the closest ones.
 
-        Concepts ``text`` names exactly come first, shown by the wording that matched; the others follow by
-        label, each shown by a wording containing the phrase: a label rather than a synonym, a synonym
+        Concepts ``text`` names exactly come first, shown by the wording that matched; then those whose label
+        holds the phrase, shortest label first ("elbow": "elbow pain" and "tennis elbow" before "elbow still
+        bends and straightens fully"), then those found by a synonym, code or id only; each by label within
+        its group, and each shown by a wording containing the phrase: a label rather than a synonym, a synonym
         rather than a code, a code rather than an id (of equals, the first in alphabetical order). Hidden
         labels match but are never shown: a concept named exactly by one is shown by its label.
         """
@@ -481,7 +562,8 @@ class Resolver:
                         found[concept.id] = Match(concept, wording, how)
         if not found:
             return self.closest(text, None, limit)
-        ordered = sorted(found.values(), key=lambda m: (m not in exact, m.concept.label.casefold()))
+        ordered = sorted(found.values(), key=lambda m: (False, False, 0, m.concept.label.casefold()) if m in exact
+                         else (True, m.how != "label", len(m.concept.label.split()), m.concept.label.casefold()))
         return ordered[:limit]
 
 

@@ -180,6 +180,11 @@ def test_search_lists_matches_with_types():
                                                      "(matched", "synonym:", "saddle", "numbness)"]
     data = json.loads(run("search", "elbow", "--format", "json").output)
     assert {"tennis-elbow", "elbow-fracture", "elbow"} <= {d["id"] for d in data}
+    # the exact name first, then labels holding the word, shortest first; synonym-only matches last
+    assert [d["id"] for d in data[:8]] == ["elbow", "elbow-dislocation", "elbow-fracture", "elbow-infection",
+                                           "elbow-injury", "elbow-pain", "golfers-elbow", "tennis-elbow"]
+    first_synonym = next(i for i, d in enumerate(data) if d["how"] != "label")
+    assert all(d["how"] != "label" for d in data[first_synonym:])
     none = CliRunner().invoke(cli, ["search", "qqqq"])
     assert none.exit_code == 1 and "no concept matches 'qqqq'" in none.stderr
 

@@ -21,7 +21,7 @@ from typing import IO, Any
 
 from ...kg.resolve import Match, ResolutionError
 from .records import (Presentation, PresentationError, Reported, TriageResult, Unresolved, UnresolvedInputs,
-                      ask_where, parse_duration, parse_trend)
+                      ask_where, parse_duration, parse_trend, read_both_legs)
 
 
 @dataclass(frozen=True)
@@ -178,8 +178,13 @@ class BatchTriage:
                     unresolved.append(Unresolved.from_error(match, is_absent))
                 else:
                     resolved[is_absent].append(Reported(text, match.concept, match.how, match.read_as))
-        # where a site-less input is, is read from the whole line, so it is asked after every input resolved
-        kept, kept_absent, asked = ask_where(self._resolver, resolved[0], resolved[1])
+                    if not is_absent:  # a wording naming two findings keeps both (HAZ-35)
+                        resolved[0].extend(Reported(text, m.concept, m.how, m.read_as)
+                                           for m in self._resolver.also_named(text, match))
+        # one leg's finding on both legs, and where a site-less input is, are read from the whole line, so after
+        # every input resolved
+        both, unresolved = read_both_legs(self._resolver, resolved[0], unresolved)
+        kept, kept_absent, asked = ask_where(self._resolver, both, resolved[1])
         unresolved += asked
         present: dict[str, Reported] = {}
         missing: dict[str, Reported] = {}

@@ -18,7 +18,7 @@ from .timing import TREND_IRIS, TRENDS, PresentationError, parse_duration, parse
 
 __all__ = ["DISCLAIMER", "PRESENTATION", "SYSTEMIC", "TRENDS", "Presentation", "PresentationError", "Recommendation", "Reported",
            "RuleResult", "Screened", "TriageResult", "Unresolved", "UnresolvedInputs", "Urgency", "ask_where", "make_presentation",
-           "parse_duration", "parse_trend", "resolve_inputs"]
+           "parse_duration", "parse_trend", "read_both_legs", "resolve_inputs"]
 
 DISCLAIMER = (
     "Information, not medical advice: mskg reports what one patient-facing article says and does not "
@@ -37,8 +37,8 @@ class Reported:
 
     input: str
     concept: Concept
-    how: str = "label"  # "id" | "label" | "synonym" | "code" | "spelling"
-    read_as: str | None = None  # for a spelling correction, the wording the input was read as
+    how: str = "label"  # "id" | "label" | "synonym" | "code" | "spelling" | "both-sides"
+    read_as: str | None = None  # the wording the input was read as (a spelling correction, both legs), else None
     #: said with no body site beside findings of another region only, and kept (lexicon ``site_less_kept``):
     #: its urgency stands, but no region-specific advice of its region is shown for it
     said_nowhere: bool = False
@@ -108,8 +108,41 @@ def resolve_inputs(resolver, findings: Sequence[str], absent: Sequence[str] = ()
                 unresolved.append(Unresolved.from_error(exc, is_absent))
                 continue
             resolved[is_absent].append(Reported(text, match.concept, match.how, match.read_as))
-    present, missing, asked = ask_where(resolver, resolved[0], resolved[1])
+            if not is_absent:  # a wording naming two findings keeps both (HAZ-35)
+                resolved[0].extend(Reported(text, m.concept, m.how, m.read_as) for m in resolver.also_named(text, match))
+    both, unresolved = read_both_legs(resolver, resolved[0], unresolved)
+    present, missing, asked = ask_where(resolver, both, resolved[1])
     return present, missing, (*unresolved, *asked)
+
+
+def read_both_legs(resolver, present: Sequence[Reported], unresolved: Sequence[Unresolved] = ()
+                   ) -> tuple[list[Reported], list[Unresolved]]:
+    """Read one leg's finding reported on both legs as the graph's both-legs finding (kg/lexicon.yaml ``both_legs``,
+    HAZ-34): "numbness in my left leg" with "numbness in my right leg" is numbness in both legs (an emergency), not
+    two reports of the one-leg finding (prompt review). Findings of one counterpart are read together; they name two
+    legs when their inputs name the left and the right, or a second leg ("the other leg"), or when an input that
+    names only a side ("now the other leg too", not understood on its own) was reported beside them — that input is
+    then understood, and leaves ``unresolved`` — or when the both-legs finding itself was reported too (the one leg is
+    one of the two). Returns (present, unresolved)."""
+    sides_only = [u for u in unresolved if not u.absent and resolver.names_only_a_side(u.input)]
+    groups: dict[str, list[Reported]] = {}
+    for item in present:
+        counterpart = resolver.both_legs_of(item.concept.id)
+        if counterpart is not None:
+            groups.setdefault(counterpart.id, []).append(item)
+    already = {item.concept.id for item in present}  # "numbness in both legs" said too: the one leg is one of them
+    read: dict[int, Reported] = {}
+    used = False
+    for counterpart_id, items in groups.items():
+        texts = [t for item in items for t in (item.input, item.read_as) if t]
+        if (counterpart_id in already or resolver.names_both_legs(texts)
+                or resolver.names_both_legs([*texts, *(u.input for u in sides_only)])):
+            used = used or not (counterpart_id in already or resolver.names_both_legs(texts))
+            counterpart = resolver.concepts[counterpart_id]
+            for item in items:
+                read[id(item)] = Reported(item.input, counterpart, "both-sides", counterpart.label)
+    kept = [u for u in unresolved if not (used and u in sides_only)]
+    return [read.get(id(item), item) for item in present], kept
 
 
 def ask_where(resolver, present: Sequence[Reported], absent: Sequence[Reported] = ()
