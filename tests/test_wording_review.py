@@ -80,6 +80,29 @@ def test_one_leg_stays_one_leg(inputs, finding):
     assert data["urgency"]["id"] == "prompt-review"
 
 
+MIXED = [
+    (["numbness in my left leg", "weakness in my right leg"], ["bilateral-leg-numbness", "bilateral-leg-weakness"]),
+    (["sciatica in my left leg", "numbness in my right leg"], ["bilateral-sciatica", "bilateral-leg-numbness"]),
+    # a finding that names no side keeps its one-leg reading; the two sided ones are both legs
+    (["sciatica", "numbness in my left leg", "weakness in my right leg"],
+     ["sciatica", "bilateral-leg-numbness", "bilateral-leg-weakness"]),
+]
+
+
+@pytest.mark.parametrize("engine", ["compiled", "sparql"])
+@pytest.mark.parametrize("inputs, findings", MIXED)
+def test_different_findings_on_each_leg_are_symptoms_in_both_legs(engine, inputs, findings):
+    """Cold review (issue 12, HAZ-34): numbness on the left and weakness on the right are "weakness, numbness, or
+    loss of feeling in both legs (not just one)" as much as numbness on both sides: 999, not two prompt reviews.
+    Numbness and weakness in the same leg stay that leg's."""
+    data = triage(*inputs, engine=engine)
+    assert finding_ids(data) == findings
+    assert (data["urgency"]["id"], data["training"]) == ("emergency", "stop")
+    assert data["recommendations"][0]["id"] == "call-999-or-ae"
+    same = triage("numbness in my left leg", "weakness in my left leg", engine=engine)
+    assert finding_ids(same) == ["leg-numbness", "leg-weakness"] and same["urgency"]["id"] == "prompt-review"
+
+
 def test_a_side_said_alone_beside_nothing_of_the_legs_is_still_not_understood():
     data = triage("now the other leg too", "low back pain")
     assert finding_ids(data) == ["low-back-pain"]

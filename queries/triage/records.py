@@ -133,11 +133,24 @@ def read_both_legs(resolver, present: Sequence[Reported], unresolved: Sequence[U
     already = {item.concept.id for item in present}  # "numbness in both legs" said too: the one leg is one of them
     read: dict[int, Reported] = {}
     used = False
+
+    def texts_of(items: Sequence[Reported]) -> list[str]:
+        return [t for item in items for t in (item.input, item.read_as) if t]
+
+    # different findings on each side ("numbness in my left leg", "weakness in my right leg") are symptoms in both
+    # legs too: each finding that names its side is read as its own both-legs finding, with every finding of the
+    # same kind (a curator's reading, the safer one: the article's flag is "weakness, numbness, or loss of feeling
+    # in both legs (not just one)"; HAZ-34)
+    sided = [item for items in groups.values() for item in items if texts_of([item]) and
+             any(resolver.sides_named(t) for t in texts_of([item]))]
+    across = resolver.names_both_legs(texts_of(sided)) and len({resolver.both_legs_of(i.concept.id).id
+                                                                 for i in sided}) > 1
     for counterpart_id, items in groups.items():
-        texts = [t for item in items for t in (item.input, item.read_as) if t]
-        if (counterpart_id in already or resolver.names_both_legs(texts)
+        texts = texts_of(items)
+        crossed = across and any(item in sided for item in items)
+        if (counterpart_id in already or crossed or resolver.names_both_legs(texts)
                 or resolver.names_both_legs([*texts, *(u.input for u in sides_only)])):
-            used = used or not (counterpart_id in already or resolver.names_both_legs(texts))
+            used = used or not (counterpart_id in already or crossed or resolver.names_both_legs(texts))
             counterpart = resolver.concepts[counterpart_id]
             for item in items:
                 read[id(item)] = Reported(item.input, counterpart, "both-sides", counterpart.label)
