@@ -192,7 +192,8 @@ def triage_text(result: TriageResult) -> str:
                              for u, ns in unsettled)
         out += _wrap(f"URGENCY: NOT SETTLED — {could_be}. Answer that first: if it is, that urgency applies.",
                      "", hang="  ").splitlines()
-        out.append(f"  On what was understood only: {result.urgency.label.upper()} — {headline}")
+        out.append(f"  On what was understood only: {result.urgency.label.upper()}"
+                   + (f" — {headline}" if care else "."))  # never "Keep active and modify training" here
     else:
         out.append(f"URGENCY: {result.urgency.label.upper()} — {headline}")
     out.append("TRAINING: " + ("STOP training now." if result.training == "stop"

@@ -205,7 +205,7 @@ def test_an_unknown_word_whose_closest_match_is_a_red_flag_never_reads_as_keep_t
         {"id": "saddle-anaesthesia", "label": "saddle anaesthesia", "urgency": "emergency"}]}]
     text = triage("-f", "low back pain", "-f", "trouble down below", "--engine", engine).stdout
     assert "URGENCY: NOT SETTLED — “trouble down below” could be saddle anaesthesia (emergency)." in text
-    assert "  On what was understood only: SELF-CARE — Keep active and modify training." in text
+    assert "  On what was understood only: SELF-CARE." in text and "Keep active" not in text
     assert "TRAINING: not settled until what was not understood is answered; if it is a red flag, stop training." \
         in text and "keep moving" not in text
 
@@ -218,3 +218,27 @@ def test_a_settled_answer_is_not_unsettled_by_a_less_urgent_possibility():
     data = json.loads(triage("-f", "low back pain", "--absent", "trouble down below", "--format", "json").stdout)
     assert data["unresolved"][0]["absent"] is True and data["unsettled"] == []
     assert data["urgency"]["id"] == "self-care"
+
+
+@pytest.mark.parametrize("engine", ["compiled", "sparql"])
+@pytest.mark.parametrize("inputs, could_be, urgency", [
+    # beside an elbow complaint the back's red flags are not in the screen, and still an unknown wording may be one
+    (["tennis elbow", "trouble down below"], "saddle-anaesthesia", "emergency"),
+    # saying where must not lower the urgency: refused as naming several findings, the red flag among them counts
+    (["tennis elbow", "severe unrelenting pain in my back"], "severe-unrelenting-pain", "urgent-same-day"),
+    (["elbow pain", "fell heavily onto my elbow"], "significant-trauma", "urgent-same-day"),
+])
+def test_what_an_unknown_wording_could_be_is_judged_against_every_region(engine, inputs, could_be, urgency):
+    """Second cold review (issue 12, HAZ-32): beside tennis elbow, "trouble down below" was answered "SELF-CARE —
+    Keep active and modify training" again, because only the elbow's red flags were considered; "severe unrelenting
+    pain in my back" and "fell heavily onto my elbow" were refused and answered self-care, lower than without the
+    site or the qualifier. Every region's red flags count, and of an input naming several findings the most urgent
+    red flag among them."""
+    args = [a for i in inputs for a in ("-f", i)]
+    data = json.loads(triage(*args, "--engine", engine, "--format", "json").stdout)
+    assert data["urgency"]["id"] == "self-care"
+    assert [(u["input"], [c["id"] for c in u["could_be"]]) for u in data["unsettled"]] == [(inputs[1], [could_be])]
+    assert data["unsettled"][0]["could_be"][0]["urgency"] == urgency
+    text = triage(*args, "--engine", engine).stdout
+    assert "Keep active" not in text.split("You reported")[0] and "keep moving" not in text
+    assert "  On what was understood only: SELF-CARE." in text

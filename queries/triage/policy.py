@@ -145,10 +145,21 @@ class TriagePolicy:
         result = TriageResult(presentation, urgency, "stop" if stop else "modify", rules, recommendations,
                               self.screen(presentation), regions=tuple(sorted(present)),
                               every_region=every_region,
-                              interpretations=self._interpretations(fired, recommendations))
+                              interpretations=self._interpretations(fired, recommendations),
+                              red_flags=self.red_flags_anywhere())
         if explain:
             self.explain(result)
         return result
+
+    def red_flags_anywhere(self) -> dict[str, Screened]:
+        """Every red-flag trigger finding of every region, with what it leads to: the screen of a presentation with
+        nothing reported (which reads every region). What an input not understood could be is judged against this,
+        not against the screen of the regions in play: an unknown wording beside an elbow complaint may be a cauda
+        equina symptom (HAZ-32)."""
+        cached = self.__dict__.get("_red_flags_anywhere")
+        if cached is None:
+            cached = self.__dict__["_red_flags_anywhere"] = {s.id: s for s in self.not_asked(Presentation(()))}
+        return cached
 
     def screen(self, presentation: Presentation) -> list[Screened]:
         """The red-flag screen, each finding asked about only because every region is screened carrying the

@@ -320,6 +320,7 @@ class TriageResult:
     interpretations: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)  # id -> (property, note)
     regions: tuple[str, ...] = ()  # body region ids of what was reported (systemic left out)
     every_region: bool = False  # only systemic findings: every region's rules were read, conservatively
+    red_flags: dict[str, Screened] = field(default_factory=dict)  # every region's screen: what an unknown input could be
 
     @property
     def fired(self) -> list[RuleResult]:
@@ -332,10 +333,22 @@ class TriageResult:
 
     @property
     def unsettled(self) -> list[tuple[Unresolved, tuple[Screened, ...]]]:
-        """Inputs not understood whose closest match is a red flag more urgent than the answer: the answer is
-        not settled until they are answered, so no view may present it as settled ("keep training"). The
-        closest match only: further candidates are spelling neighbours ("dieting and lost weight" is not a
-        bladder change), and naming them as what the input could be would be noise, not caution."""
-        screened = {s.id: s for s in self.not_asked if s.red_flag and s.urgency.rank > self.urgency.rank}
-        return [(u, (screened[u.candidates[0][0]],)) for u in self.presentation.unresolved
-                if u.candidates and u.candidates[0][0] in screened and not u.absent]
+        """Inputs not understood that could be a red flag more urgent than the answer: the answer is not settled
+        until they are answered, so no view may present it as settled ("keep training"). Judged against every
+        region's red flags, not only the regions in play (an unknown wording beside tennis elbow may be a cauda
+        equina symptom), and never a finding reported absent. Of an input the resolver found ambiguous or naming
+        several findings, every candidate is a reading of it and the most urgent red flag among them is named; of an
+        unknown input, only the closest match (the further ones are spelling neighbours: "dieting and lost weight"
+        is not a bladder change)."""
+        absent = {r.concept.id for r in self.presentation.absent}
+        flags = {i: s for i, s in (self.red_flags or {s.id: s for s in self.not_asked}).items()
+                 if s.red_flag and s.urgency.rank > self.urgency.rank and i not in absent}
+        out = []
+        for u in self.presentation.unresolved:
+            if u.absent or not u.candidates:
+                continue
+            several = u.reason.startswith(("ambiguous", "names several findings"))
+            could_be = [flags[i] for i, _ in (u.candidates if several else u.candidates[:1]) if i in flags]
+            if could_be:
+                out.append((u, (max(could_be, key=lambda s: s.urgency.rank),)))
+        return out
