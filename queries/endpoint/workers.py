@@ -467,14 +467,14 @@ class AnswerBudget:
         """Reserve ``length`` bytes for ``client``: None when done, else the 503 to answer instead."""
         if length <= CHUNK:
             return None
-        if self.held + length > self.limit:
-            return _error(503, "The endpoint is busy: answers still being read by their clients fill its "
-                               f"buffer of {self.limit} bytes; try again shortly")
         mine = self.by_client.get(client, 0)
         if mine and mine + length > self.per_client:
             return _error(503, f"The endpoint is busy: answers to your address still being read hold {mine} "
                                f"bytes of its buffer (at most {self.per_client} per address); read them or try "
                                "again shortly")
+        if self.held + length > self.limit:
+            return _error(503, "The endpoint is busy: answers still being read by their clients fill its "
+                               f"buffer of {self.limit} bytes; try again shortly")
         self.held += length
         self.by_client[client] = mine + length
         return None
