@@ -12,7 +12,10 @@ well-behaved client on another address (127.0.0.2; Linux routes all of 127/8 to 
 * 50 clients that ask for a large result (a 10,000-row join, several MB of JSON) and never read it: the
   server process's peak resident memory (workers excluded), and the other client's latency meanwhile;
 * Slowloris: 500 sockets from one address that never send a byte: how many the server keeps open, when
-  it closes them, and the other client's latency meanwhile.
+  it closes them, and the other client's latency meanwhile;
+* two slow readers on two more addresses (127.0.0.3, 127.0.0.4), each asking for a ~14 MB answer and
+  taking 1.6 MB of it every 8 s (the red team's attack on the workers): the other client's latency and
+  errors, and the server's peak resident memory.
 
     python benchmarks/endpoint.py --abuse [--seconds 20] [--flooders 8] [--workers 2]
 """
@@ -93,6 +96,9 @@ def drive(url: str, queries: list[str], clients: int, seconds: float, max_reques
             "errors": errors[0], "requests": len(latencies)}
 
 
+SLOW_PAD = "x" * 1500
+SLOW = (f'SELECT ?s ?p ?o ?pad WHERE {{ VALUES ?k {{ 1 2 3 }} ?s ?p ?o . BIND("{SLOW_PAD}" AS ?pad) }} '
+        "LIMIT 8000")
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 LARGE = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } LIMIT 10000"
 OTHER = "127.0.0.2"  # the well-behaved client's address
@@ -265,6 +271,54 @@ def abuse(args: argparse.Namespace) -> None:
             s.close()
         print(f"  500 silent sockets from one address: the server held {held} sockets (listener and its "
               f"workers' pipes included), all silent ones closed after {closed_after:.0f} s")
+        print(f"                          {summary(probe)}")
+
+        # 4. two slow readers on two more addresses, each taking 1.6 MB of a ~14 MB answer every 8 s
+        stop = threading.Event()
+        rss_before = rss_kb(server.pid)
+        taken: dict[str, int] = {}
+
+        def slow_reader(source: str) -> None:
+            s = socket.socket()
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+            s.bind((source, 0))
+            s.connect(("127.0.0.1", port))
+            s.sendall(("GET /sparql?query=" + urllib.parse.quote(SLOW) + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                       "Connection: close\r\n\r\n").encode())
+            s.settimeout(2)
+            taken[source] = 0
+            while not stop.is_set():
+                burst = 0
+                while burst < 1_600_000:
+                    try:
+                        data = s.recv(65536)
+                    except socket.timeout:
+                        break
+                    except OSError:
+                        data = b""
+                    if not data:
+                        s.close()
+                        return
+                    burst += len(data)
+                    taken[source] += len(data)
+                stop.wait(8)
+            s.close()
+
+        readers = [threading.Thread(target=slow_reader, args=(source,)) for source in ("127.0.0.3", "127.0.0.4")]
+        for t in readers:
+            t.start()
+        time.sleep(3)
+        probe = probe_latency(port, stop)
+        peak, ends = rss_before, time.monotonic() + args.seconds
+        while time.monotonic() < ends:
+            peak = max(peak, rss_kb(server.pid))
+            time.sleep(0.25)
+        stop.set()
+        for t in readers:
+            t.join()
+        print(f"  2 slow readers (1.6 MB of a ~14 MB answer every 8 s, from two addresses): they took "
+              f"{sum(taken.values()) / 1e6:.1f} MB in all; server RSS {rss_before / 1024:.0f} MB before, peak "
+              f"{peak / 1024:.0f} MB")
         print(f"                          {summary(probe)}")
     finally:
         server.terminate()

@@ -18,6 +18,10 @@ from .params import SECONDS
               help="Memory cap per worker, in MB.")
 @click.option("--max-result-bytes", default=16_000_000, show_default=True, type=click.IntRange(1, 2**31 - 1),
               help="Most bytes of one written result; a larger one gets 413 before anything is sent.")
+@click.option("--max-buffered-bytes", default=None, type=click.IntRange(1, 2**40),
+              help="Most bytes of answers the server holds while their clients read them, over all "
+                   "connections; an answer that does not fit gets 503 (one of at most 64 KB always fits). At "
+                   "least --max-result-bytes. [default: 4 x --max-result-bytes]")
 @click.option("--header-timeout", default=10.0, show_default=True, type=SECONDS,
               help="Seconds a client has to send a request line and headers (408, or closed if it sent "
                    "nothing), and again for a POST body.")
@@ -38,15 +42,19 @@ from .params import SECONDS
 @click.option("--allowed-host", "allowed_hosts", multiple=True, metavar="HOST",
               help="A Host name clients may use (repeatable; '*' for any). Default: the --host address, localhost, "
                    "127.0.0.1 and ::1. Other Host headers get 421 (guards against DNS rebinding).")
-def serve(host, port, timeout, max_results, workers, memory_limit, max_result_bytes, header_timeout, idle_timeout,
-          send_timeout, max_header_bytes, max_connections, max_client_connections, cors_origins, allowed_hosts):
+def serve(host, port, timeout, max_results, workers, memory_limit, max_result_bytes, max_buffered_bytes,
+          header_timeout, idle_timeout, send_timeout, max_header_bytes, max_connections, max_client_connections, cors_origins, allowed_hosts):
     """Serve the graph at http://HOST:PORT/sparql (SPARQL 1.1 Protocol, read-only)."""
     from ..queries.endpoint.server import LOCAL_HOSTS, ServerConfig
     from ..queries.endpoint.server import serve as run
 
+    if max_buffered_bytes is not None and max_buffered_bytes < max_result_bytes:
+        raise click.BadParameter(f"{max_buffered_bytes} is less than --max-result-bytes ({max_result_bytes}): "
+                                 "a result of that size could never be sent", param_hint="'--max-buffered-bytes'")
     hosts = list(allowed_hosts) or list(LOCAL_HOSTS)
     config = ServerConfig(timeout=timeout, max_rows=max_results, workers=workers, memory_mb=memory_limit,
-                          max_result_bytes=max_result_bytes, header_timeout=header_timeout,
+                          max_result_bytes=max_result_bytes, max_buffered_bytes=max_buffered_bytes,
+                          header_timeout=header_timeout,
                           idle_timeout=idle_timeout, send_timeout=send_timeout, max_header_bytes=max_header_bytes,
                           max_connections=max_connections, max_client_connections=max_client_connections, cors_origins=list(cors_origins), allowed_hosts=hosts)
     click.echo(f"mskg: SPARQL endpoint on http://{host}:{port}/sparql (read-only; {timeout:g} s and "

@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from mskg.cli.main import cli
-from mskg.queries.endpoint.workers import FairQueue
+from mskg.queries.endpoint.workers import CHUNK, AnswerBudget, EndpointPool, FairQueue, Held, WorkerSettings
 
 from .test_server import Server
 
@@ -200,7 +200,7 @@ def test_a_kept_alive_connection_that_stays_silent_is_closed(quick):
     assert reply.startswith(b"HTTP/1.1 200 OK\r\n") and reply.endswith(b'{"head":{},"boolean":true}')
 
 
-def test_a_client_that_never_reads_is_dropped_and_its_worker_serves_the_next_query(quick):
+def test_a_client_that_never_reads_is_dropped_and_the_next_query_is_served_meanwhile(quick):
     query = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } LIMIT 60000"  # tens of MB of JSON
     s = socket.socket()
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
@@ -211,13 +211,197 @@ def test_a_client_that_never_reads_is_dropped_and_its_worker_serves_the_next_que
     while b"\r\n\r\n" not in head:  # the head only (a few bytes of the body may come with it)
         head += s.recv(1)
     assert head.startswith(b"HTTP/1.1 200 OK\r\n")
-    # The only worker is the never-reader's until the server drops it; then this query gets it.
+    # The only worker let go of the never-reader's answer once it was written: this query gets it at once.
     assert quick.request(params={"query": "ASK {}"})[0] == 200
     body = read_all(s)  # what was on its way when the connection was cut (a reset may discard it)
     s.close()
     length = int(next(line.split(b":")[1] for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")))
     assert length > 20_000_000
     assert len(body) < length  # the connection was cut before the answer was all sent
+
+
+# ---------------------------------------------------------------------- slow readers hold memory, not workers
+
+PAD = "x" * 1500
+#: ~10.7 MB of JSON on the mskg graph (6,000 rows of a 1,500-byte literal): far more than the loopback
+#: socket buffers hold (at most 4 MB on Linux), so a client that reads slowly is still being sent it.
+BIG = f'SELECT ?s ?p ?o ?pad WHERE {{ VALUES ?k {{ 1 2 3 }} ?s ?p ?o . BIND("{PAD}" AS ?pad) }} LIMIT 6000'
+
+
+def ask_for(port: int, source: str, query: str) -> tuple[socket.socket, bytes, int]:
+    """A client on ``source`` with a 4 KB receive buffer that asks for ``query`` and reads only the head
+    (and what came with it): the socket, the head, and the declared Content-Length (-1 without one)."""
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.settimeout(60)
+    s.bind((source, 0))
+    s.connect(("127.0.0.1", port))
+    s.sendall(f"GET /sparql?query={urllib.parse.quote(query)} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+    head = b""
+    while b"\r\n\r\n" not in head:
+        head += s.recv(1)
+    length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                   if line.lower().startswith(b"content-length:")), -1)
+    return s, head, length
+
+
+def read_exactly(s: socket.socket, length: int) -> int:
+    got = 0
+    while got < length:
+        chunk = s.recv(min(65536, length - got))
+        if not chunk:
+            break
+        got += len(chunk)
+    return got
+
+
+@pytest.fixture(scope="module")
+def two_workers():
+    """The red team's setting: 2 workers (an address may hold one); long idle timeouts, so a slow reader is
+    never dropped here; the default answer budget (4 x 16,000,000 bytes)."""
+    s = Server("--workers", "2", "--timeout", "30", "--header-timeout", "600", "--idle-timeout", "600")
+    yield s
+    s.stop()
+
+
+def test_two_slow_readers_on_two_addresses_do_not_keep_a_third_from_being_answered(two_workers):
+    """Before: each slow reader's worker stayed blocked until its client had taken the whole answer, and two
+    addresses may hold both workers, so an ASK from a third waited for --timeout and got 503 "busy"."""
+    readers = [ask_for(two_workers.port, source, BIG) for source in ("127.0.0.2", "127.0.0.3")]
+    for _, head, length in readers:
+        assert head.startswith(b"HTTP/1.1 200 OK\r\n") and length > 10_000_000
+    # Both answers are being sent (neither client has taken more than its head); a third address is answered.
+    reply = ask(two_workers.port, "127.0.0.1")
+    assert reply.startswith(b"HTTP/1.1 200 OK\r\n") and reply.endswith(b'{"head":{},"boolean":true}')
+    for s, head, length in readers:  # and the slow readers still get their whole answers
+        already = len(head.partition(b"\r\n\r\n")[2])
+        assert already + read_exactly(s, length - already) == length
+        s.close()
+
+
+@pytest.fixture(scope="module")
+def budgeted():
+    """One worker and an answer budget of 25,000,000 bytes: two ~10.7 MB answers fit, a third does not; an
+    address may hold 6,250,000 bytes (a quarter), or one answer when it holds nothing."""
+    s = Server("--workers", "1", "--timeout", "30", "--header-timeout", "600", "--idle-timeout", "600",
+               "--max-buffered-bytes", "25000000")
+    yield s
+    s.stop()
+
+
+def test_answers_that_nobody_reads_are_bounded_by_the_budget_and_small_answers_still_come(budgeted):
+    held = []
+    for source in ("127.0.0.2", "127.0.0.3"):  # two never-readers: both answers are held (2 x ~10.7 MB)
+        s, head, length = ask_for(budgeted.port, source, BIG)
+        assert head.startswith(b"HTTP/1.1 200 OK\r\n") and 2 * length <= 25_000_000 < 3 * length
+        held.append(s)
+    # A third answer would pass the budget: 503 at once (its worker threw it away and is free again) …
+    status, _, body = budgeted.request(params={"query": BIG})
+    assert (status, body) == (503, b"The endpoint is busy: answers still being read by their clients fill its "
+                                   b"buffer of 25000000 bytes; try again shortly\n")
+    # … and so would a second one to an address already holding one, past its quarter of the budget.
+    s, head, _ = ask_for(budgeted.port, "127.0.0.2", BIG)
+    assert head.startswith(b"HTTP/1.1 503 Service Unavailable\r\n")
+    s.settimeout(60)
+    assert b"answers to your address still being read hold " in read_exactly_all(s)
+    s.close()
+    # A small answer is outside the budget, and the only worker is free: answered.
+    assert budgeted.request(params={"query": "ASK {}"})[0] == 200
+    for s in held:  # the never-readers go: their answers' bytes come back, and a large answer fits again
+        s.close()
+    assert until_true(lambda: budgeted.request(params={"query": BIG})[0] == 200)
+
+
+def read_exactly_all(s: socket.socket) -> bytes:
+    """What a 503 says (a small answer: its head and body arrive; the connection stays open)."""
+    data = b""
+    while b"try again shortly\n" not in data:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def until_true(condition, attempts: int = 60) -> bool:
+    """``condition()`` holds now or within a few tries (a closed socket is noticed by the server shortly)."""
+    import time
+
+    for _ in range(attempts):
+        if condition():
+            return True
+        time.sleep(0.5)
+    return False
+
+
+def test_the_budget_holds_what_it_reserved_and_no_more():
+    K = CHUNK  # an answer of at most K bytes is outside the budget
+    budget = AnswerBudget(10 * K, per_client=4 * K)
+    assert budget.reserve("A", K) is None and budget.held == 0      # small: always, and not counted
+    assert budget.reserve("A", 6 * K) is None                        # holding nothing: one answer that fits
+    refused = budget.reserve("A", K + 1)                             # A holds 6 K of its 4 K: no more
+    assert refused.status == 503 and f"at most {4 * K} per address".encode() in refused.body
+    assert budget.reserve("B", 2 * K) is None
+    assert budget.reserve("B", K + 1) is None                        # B within its 4 K
+    assert budget.reserve("B", K + 1) is not None                    # … and past it
+    refused = budget.reserve("C", 2 * K)                             # 9 K + 1 + 2 K > 10 K
+    assert refused.status == 503 and f"fill its buffer of {10 * K} bytes".encode() in refused.body
+    assert budget.reserve("C", K) is None                            # small: still answered
+    assert (budget.held, budget.by_client) == (9 * K + 1, {"A": 6 * K, "B": 3 * K + 1})
+    budget.release("A", 6 * K)
+    budget.release("B", 2 * K)
+    budget.release("B", K + 1)
+    budget.release("C", K)  # outside the budget: nothing to give back
+    assert (budget.held, budget.by_client) == (0, {})
+
+
+def test_a_held_answer_gives_its_bytes_back_once_whether_closed_or_dropped():
+    budget = AnswerBudget(10 * CHUNK)
+    for client in ("A", "B"):
+        assert budget.reserve(client, 3 * CHUNK) is None
+    closed = Held(budget, "A", "text/csv", bytearray(b"a" * 3 * CHUNK))
+    assert b"".join(closed.pieces()) == b"a" * 3 * CHUNK
+    closed.close()
+    closed.close()
+    Held(budget, "B", "text/csv", bytearray(3 * CHUNK))  # never sent and never closed: collected
+    import gc
+
+    gc.collect()
+    assert (budget.held, budget.by_client) == (0, {})
+
+
+#: ~113 KB of JSON from any store: 100 rows of a 1,000-byte literal.
+MEDIUM = ('SELECT ?k ?pad WHERE { VALUES ?k { ' + " ".join(map(str, range(100))) + ' } BIND("'
+          + "y" * 1000 + '" AS ?pad) }')
+
+
+def test_the_pool_frees_each_worker_before_its_answer_is_read_and_holds_at_most_its_budget():
+    """The endpoint's own pool and workers, no HTTP: results nobody has read yet are held under the budget,
+    every worker is idle meanwhile, and what does not fit is refused, not held."""
+    async def scenario(pool):
+        results = []
+        for client in ("A", "B", "C", "D", "A"):
+            results.append(await pool.query(MEDIUM, None, client))
+            assert pool.budget.held <= pool.budget.limit
+            assert len(pool.queue.idle) == 2 and not pool.queue.running  # no worker waits for a reader
+        small = await pool.query("ASK {}", None, "E")
+        seen = ([r.status for r in results], small.status, pool.budget.held, dict(pool.budget.by_client))
+        length = results[0].length
+        for r in results + [small]:
+            if isinstance(r, Held):
+                r.close()
+        return seen, length, pool.budget.held
+
+    pool = EndpointPool(b"<urn:s> <urn:p> <urn:o> .\n", size=2, timeout=30, settings=WorkerSettings(max_rows=1000),
+                        max_buffered=250_000)
+    try:
+        (statuses, small, held, by_client), length, after = asyncio.run(scenario(pool))
+    finally:
+        pool.close()
+    assert 2 * length <= 250_000 < 3 * length and length > CHUNK
+    # A and B are held; C passes the budget; D too; A's second passes A's quarter (62,500 bytes)
+    assert statuses == [200, 200, 503, 503, 503] and small == 200
+    assert (held, by_client, after) == (2 * length, {"A": length, "B": length}, 0)
 
 
 # ---------------------------------------------------------------------- fair queuing
@@ -341,7 +525,8 @@ def test_the_request_is_decoded_and_parsed_off_the_event_loop(monkeypatch):
     ("--idle-timeout", "-1"), ("--idle-timeout", "nan"), ("--send-timeout", "0"), ("--send-timeout", "inf"),
     ("--max-header-bytes", "1023"),
     ("--max-header-bytes", "1048577"), ("--max-connections", "0"), ("--max-client-connections", "0"),
-    ("--max-result-bytes", "0"), ("--max-result-bytes", "2147483648"),
+    ("--max-result-bytes", "0"), ("--max-result-bytes", "2147483648"), ("--max-buffered-bytes", "0"),
+    ("--max-buffered-bytes", "15999999"),  # less than --max-result-bytes (16,000,000): such a result could not be sent
 ])
 def test_the_abuse_limits_refuse_a_bad_value_as_a_usage_error(option, value):
     result = CliRunner().invoke(cli, ["serve", option, value])

@@ -14,7 +14,9 @@ the worker, off the event loop and under the query's time limit. Each query runs
 a time limit, a row limit, a byte limit and a memory limit, cut off from the network (see
 :mod:`mskg.queries.endpoint.workers` and :mod:`~mskg.queries.endpoint.sandbox`); an overrun gets an error
 status, never a 200 with a truncated body. Workers are handed out fairly across client addresses, and a
-result is read from its worker only as fast as the client takes it. Connections are bounded by
+worker is free again as soon as its answer is written: the answer is taken whole into the server's memory,
+under one byte budget for all connections (``max_buffered_bytes``; an answer that does not fit gets 503),
+and sent from there as fast as the client takes it. Connections are bounded by
 :mod:`mskg.queries.endpoint.protocol` (a cap, header and idle timeouts, a header size limit), and the
 request's own checks (decoding, form parsing) run in a thread, off the event loop. CORS is off unless origins are allowed explicitly, and
 credentials are never allowed. A request whose ``Host`` is not in the allow-list gets 421 (DNS
@@ -40,7 +42,7 @@ from starlette.routing import Route
 
 from ..triage.records import DISCLAIMER
 from .sandbox import describe
-from .workers import Answer, EndpointPool, Streamed, WorkerSettings
+from .workers import Answer, EndpointPool, Held, WorkerSettings
 
 FORM = "application/x-www-form-urlencoded"
 SPARQL_QUERY = "application/sparql-query"
@@ -64,6 +66,9 @@ class ServerConfig:
     max_body: int = 1_000_000
     #: Bytes of one written result (the worker refuses a larger one with 413 before anything is sent).
     max_result_bytes: int = 16_000_000
+    #: Bytes of answers held in the server's memory while their clients read them, over all connections (an
+    #: answer that does not fit gets 503; one of at most 64 KB always fits). None: four times max_result_bytes.
+    max_buffered_bytes: int | None = None
     #: Seconds for a request line and headers to arrive (and again for a POST body).
     header_timeout: float = 10.0
     #: Seconds a connection may stay silent between requests, or take nothing of a response being sent.
@@ -84,33 +89,31 @@ def _text(status: int, message: str) -> Response:
     return PlainTextResponse(message.rstrip() + "\n", status_code=status)
 
 
-def _answer(answer: Answer | Streamed) -> Response | StreamedResponse:
-    if isinstance(answer, Streamed):
-        return StreamedResponse(answer)
+def _answer(answer: Answer | Held) -> Response | HeldResponse:
+    if isinstance(answer, Held):
+        return HeldResponse(answer)
     return Response(answer.body, status_code=answer.status, media_type=answer.content_type)
 
 
-class StreamedResponse:
-    """A 200 result sent piece by piece as its worker hands them over, each piece only once the client has
-    taken enough of the last (the server's send waits while the connection's write buffer is full); the
-    length is known, so it is declared. However the sending ends, the worker is given back."""
+class HeldResponse:
+    """A 200 result (already out of its worker) sent piece by piece, each piece only once the client has
+    taken enough of the last (the server's send waits while the connection's write buffer is full, and the
+    connection layer drops a client that stalls); the length is known, so it is declared. However the
+    sending ends, the result's bytes go back to the budget."""
 
-    def __init__(self, stream: Streamed):
-        self.stream = stream
+    def __init__(self, result: Held):
+        self.result = result
 
     async def __call__(self, scope, receive, send) -> None:
         try:
             await send({"type": "http.response.start", "status": 200, "headers": [
-                (b"content-type", self.stream.content_type.encode("latin-1")),
-                (b"content-length", str(self.stream.length).encode("ascii"))]})
-            async for piece in self.stream.pieces():
+                (b"content-type", self.result.content_type.encode("latin-1")),
+                (b"content-length", str(self.result.length).encode("ascii"))]})
+            for piece in self.result.pieces():
                 await send({"type": "http.response.body", "body": piece, "more_body": True})
             await send({"type": "http.response.body", "body": b"", "more_body": False})
-        except asyncio.CancelledError:
-            self.stream.abandon()
-            raise
         finally:
-            await self.stream.close()  # a client gone half-way: the rest is read into nothing
+            self.result.close()
 
 
 SERVICE_DESCRIPTION = """@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .
@@ -139,10 +142,12 @@ def create_app(ntriples: bytes, triples: int, config: ServerConfig | None = None
     state: dict[str, EndpointPool] = {}
     settings = WorkerSettings(max_rows=config.max_rows, memory_mb=config.memory_mb,
                               max_bytes=config.max_result_bytes)
+    max_buffered = config.max_buffered_bytes or 4 * config.max_result_bytes
 
     @asynccontextmanager
     async def lifespan(app):
-        state["pool"] = await run_in_threadpool(EndpointPool, ntriples, config.workers, config.timeout, settings)
+        state["pool"] = await run_in_threadpool(EndpointPool, ntriples, config.workers, config.timeout, settings,
+                                                max_buffered)
         print(describe(state["pool"].isolation), file=sys.stderr, flush=True)
         try:
             yield
@@ -161,7 +166,7 @@ def create_app(ntriples: bytes, triples: int, config: ServerConfig | None = None
         except Exception as exc:  # nothing a client sends may crash the server
             return _text(500, f"Internal error: {type(exc).__name__}")
 
-    async def _sparql(request: Request) -> Response | StreamedResponse:
+    async def _sparql(request: Request) -> Response | HeldResponse:
         body = None
         if request.method == "POST":
             body = await _read_body(request, config.max_body, config.header_timeout)

@@ -8,9 +8,11 @@ client gets an error status. Results are capped at ``max_rows`` while they are p
 A memory cap (RLIMIT_AS) bounds a worker, and a worker is cut off from the network before it loads the
 store (:mod:`mskg.queries.endpoint.sandbox`).
 
-The written answer stays in the worker: the parent reads it in :data:`CHUNK`-sized pieces only as fast as
-its client takes them (:class:`Streamed`), so a client that never reads costs the server one piece, not
-the answer. The endpoint's pool (:class:`EndpointPool`) hands workers out fairly across client addresses
+A worker is free again as soon as it has produced an answer: the parent takes the whole written answer
+(already capped at ``max_bytes``) out of it at once, so a client that reads slowly, or never, holds
+memory in the server, not a worker. That memory is bounded by one budget for all connections
+(:class:`AnswerBudget`): an answer that does not fit gets 503 and is never taken out of its worker. The
+endpoint's pool (:class:`EndpointPool`) hands workers out fairly across client addresses
 (:class:`FairQueue`); :class:`WorkerPool` is the blocking one-query form used by ``mskg query``.
 """
 from __future__ import annotations
@@ -18,18 +20,21 @@ from __future__ import annotations
 import asyncio
 import math
 import multiprocessing as mp
+from multiprocessing import BufferTooShort
 import queue
 import signal
 import sys
 import time
+import weakref
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from .sandbox import MECHANISMS
 
-#: The piece of a written answer that goes from a worker to the server at a time.
+#: The piece of a written answer that goes from a worker to the server, and from the server to a client, at a
+#: time. An answer of at most this size is outside the :class:`AnswerBudget` (see there).
 CHUNK = 64 * 1024
 
 
@@ -120,8 +125,9 @@ def _limit_memory(megabytes: int) -> None:
 def _worker_main(conn, ntriples: bytes, settings: WorkerSettings) -> None:
     """Enter the sandbox, load the store, then answer (query, accept) messages until the pipe closes.
 
-    Each answer is a head — ``("ok", content type, length)`` followed by the body in pieces of at most
-    :data:`CHUNK` bytes, or ``("error", status, message)``."""
+    Each answer is a head — ``("ok", content type, length)`` or ``("error", status, message)``. After an
+    ``ok`` head the server says ``"send"`` (the body follows in pieces of at most :data:`CHUNK` bytes) or
+    ``"drop"`` (it has no room for the answer: it is thrown away)."""
     from .sandbox import isolate
 
     isolation = isolate(settings.isolation)  # first, while this process has one thread
@@ -144,8 +150,14 @@ def _worker_main(conn, ntriples: bytes, settings: WorkerSettings) -> None:
             continue
         _, content_type, body = reply
         conn.send(("ok", content_type, len(body)))
+        try:
+            word = conn.recv()
+        except EOFError:
+            return
+        if word != "send":
+            continue
         view = memoryview(body)
-        for start in range(0, len(body), CHUNK):  # blocks while the server has not taken the last piece
+        for start in range(0, len(body), CHUNK):  # the server reads them all at once, into its memory
             conn.send_bytes(view[start:start + CHUNK])
 
 
@@ -282,16 +294,32 @@ class _Worker:
             return head[1], head[2]
         return _error(head[1], head[2])
 
-    def read(self, wait: float) -> bytes | None:
-        """The next piece of the answer being sent, or None (the worker is then killed) when none comes
-        within ``wait`` s. Blocks; never raises."""
+    def take(self, length: int, wait: float) -> bytearray | None:
+        """The whole body of the answer whose head :meth:`start` returned, or None (the worker is then
+        killed) when a piece does not come within ``wait`` s. Blocks; never raises."""
+        body = bytearray(length)
+        view = memoryview(body)
+        received = 0
         try:
-            if self.conn.poll(wait):
-                return self.conn.recv_bytes()
-        except (EOFError, OSError):
+            self.conn.send("send")
+            while received < length:
+                if not self.conn.poll(wait):
+                    break
+                received += self.conn.recv_bytes_into(view[received:])
+        except (EOFError, OSError, BufferTooShort):
             pass
+        view.release()
+        if received == length:
+            return body
         self.kill()
         return None
+
+    def drop(self) -> None:
+        """Tell the worker to throw away the answer whose head :meth:`start` returned. Never raises."""
+        try:
+            self.conn.send("drop")
+        except (EOFError, OSError):
+            self.kill()
 
     def kill(self) -> None:
         self.broken = True
@@ -336,14 +364,10 @@ class WorkerPool:
         return answer
 
     def _collect(self, worker: _Worker, content_type: str, length: int) -> Answer:
-        pieces, received = [], 0
-        while received < length:
-            piece = worker.read(self.timeout)
-            if piece is None:
-                return _error(503, "The query's worker stopped while sending its answer; it was restarted")
-            pieces.append(piece)
-            received += len(piece)
-        return Answer(200, content_type, b"".join(pieces))
+        body = worker.take(length, self.timeout)
+        if body is None:
+            return _error(503, "The query's worker stopped while sending its answer; it was restarted")
+        return Answer(200, content_type, bytes(body))
 
     def _replace(self) -> None:
         if not self.closed:
@@ -420,61 +444,92 @@ class FairQueue:
             future.set_result(self.idle.pop())
 
 
-class Streamed:
-    """A result being read from its worker piece by piece (the worker is held until :meth:`close`)."""
+class AnswerBudget:
+    """The bytes of answers the server holds while their clients read them, over all connections.
+
+    An answer is taken out of its worker only once it is reserved here, and given back when its sending
+    ends (sent, client gone, connection dropped), so those bytes never exceed ``limit``. An address may
+    hold at most ``per_client`` bytes (a quarter of the limit unless given), except that one holding
+    nothing may always take one answer that fits: a few slow readers cannot take the whole budget from
+    one address, and it takes several addresses to fill it. An answer of at most :data:`CHUNK` bytes is
+    outside the budget and always taken — like the connection's write buffer, it is bounded by the
+    connection cap (one answer per connection at a time) — so a small query such as ``ASK {}`` is answered
+    however full the budget is. Runs on the event loop only."""
+
+    def __init__(self, limit: int, per_client: int | None = None):
+        self.limit = limit
+        self.per_client = per_client if per_client is not None else max(1, limit // 4)
+        #: Bytes reserved now, in all and by address.
+        self.held = 0
+        self.by_client: dict[str, int] = {}
+
+    def reserve(self, client: str, length: int) -> Answer | None:
+        """Reserve ``length`` bytes for ``client``: None when done, else the 503 to answer instead."""
+        if length <= CHUNK:
+            return None
+        mine = self.by_client.get(client, 0)
+        if mine and mine + length > self.per_client:
+            return _error(503, f"The endpoint is busy: answers to your address still being read hold {mine} "
+                               f"bytes of its buffer (at most {self.per_client} per address); read them or try "
+                               "again shortly")
+        if self.held + length > self.limit:
+            return _error(503, "The endpoint is busy: answers still being read by their clients fill its "
+                               f"buffer of {self.limit} bytes; try again shortly")
+        self.held += length
+        self.by_client[client] = mine + length
+        return None
+
+    def release(self, client: str, length: int) -> None:
+        """Give back what :meth:`reserve` reserved (nothing for an answer outside the budget)."""
+        if length <= CHUNK:
+            return
+        self.held -= length
+        self.by_client[client] -= length
+        if not self.by_client[client]:
+            del self.by_client[client]
+
+
+class Held:
+    """A 200 result taken whole out of its worker (which is already free again), held in the server's
+    memory under the pool's :class:`AnswerBudget` until :meth:`close` — or, should the response never be
+    sent, until it is garbage-collected."""
 
     status = 200
 
-    def __init__(self, pool: EndpointPool, worker: _Worker, client: str, content_type: str, length: int):
-        self.pool, self.worker, self.client = pool, worker, client
-        self.content_type, self.length = content_type, length
-        self.received = 0
-        self.closed = False
+    def __init__(self, budget: AnswerBudget, client: str, content_type: str, body: bytearray):
+        self.content_type, self.length = content_type, len(body)
+        self.body: bytearray | None = body
+        self._release = weakref.finalize(self, budget.release, client, len(body))
 
-    async def pieces(self) -> AsyncIterator[bytes]:
-        """The answer's pieces; raises ConnectionError when the worker stops half-way."""
-        loop = asyncio.get_running_loop()
-        while self.received < self.length:
-            piece = await loop.run_in_executor(self.pool.executor, self.worker.read, self.pool.timeout)
-            if piece is None:
-                raise ConnectionError("the query worker stopped while sending its answer")
-            self.received += len(piece)
-            yield piece
+    def pieces(self) -> Iterator[bytes]:
+        """The answer in pieces of at most :data:`CHUNK` bytes (nothing once closed)."""
+        for start in range(0, self.length, CHUNK):
+            if self.body is None:
+                return
+            yield bytes(self.body[start:start + CHUNK])
 
-    async def close(self) -> None:
-        """Read what the client did not take (into nothing) and give the worker back."""
-        if self.closed:
-            return
-        try:
-            async for _ in self.pieces():
-                pass
-        except ConnectionError:
-            pass
-        finally:
-            self.abandon()
-
-    def abandon(self) -> None:
-        """Give the worker back now; if its answer was not read to the end, kill it (it is replaced)."""
-        if self.closed:
-            return
-        self.closed = True
-        if self.received < self.length and not self.worker.broken:
-            self.worker.kill()
-        self.pool._release(self.client, self.worker)
+    def close(self) -> None:
+        """The sending is over: let go of the body and give its bytes back to the budget (once)."""
+        self.body = None
+        self._release()
 
 
 class EndpointPool:
-    """``mskg serve``'s workers: queries wait in a :class:`FairQueue`, results are :class:`Streamed`.
+    """``mskg serve``'s workers: queries wait in a :class:`FairQueue`; a result is taken whole out of its
+    worker, which is given back at once, and :class:`Held` under an :class:`AnswerBudget` of
+    ``max_buffered`` bytes while its client reads it.
 
     Blocking waits on a worker's pipe run in this pool's own threads (two per worker), so they never take
     the event loop's or the web framework's threads."""
 
-    def __init__(self, ntriples: bytes, size: int = 2, timeout: float = 10.0, settings: WorkerSettings | None = None):
+    def __init__(self, ntriples: bytes, size: int = 2, timeout: float = 10.0, settings: WorkerSettings | None = None,
+                 max_buffered: int = 64_000_000):
         self.ctx = mp.get_context("spawn")
         self.ntriples = ntriples
         self.timeout = timeout
         self.settings = settings or WorkerSettings()
         self.queue = FairQueue(per_client=max(1, size // 2))
+        self.budget = AnswerBudget(max_buffered)
         self.executor = ThreadPoolExecutor(max_workers=2 * size + 1, thread_name_prefix="mskg-worker")
         self.workers = [self._spawn() for _ in range(size)]
         self.queue.idle.extend(self.workers)
@@ -489,9 +544,10 @@ class EndpointPool:
         """The sandbox mechanisms the workers are in (all are started the same way)."""
         return self.workers[0].isolation if self.workers else ()
 
-    async def query(self, text: str, accept: str | None, client: str) -> Answer | Streamed:
-        """Answer one query for ``client`` (an address): an error or small answer, or a :class:`Streamed`
-        result the caller must :meth:`Streamed.close`. Never raises but for cancellation."""
+    async def query(self, text: str, accept: str | None, client: str) -> Answer | Held:
+        """Answer one query for ``client`` (an address): an error, or a :class:`Held` result the caller
+        must :meth:`Held.close` once it is sent. The worker is free again before this returns. Never
+        raises but for cancellation."""
         loop = asyncio.get_running_loop()
         started = loop.time()
         worker = await self.queue.acquire(client, self.timeout)
@@ -507,7 +563,26 @@ class EndpointPool:
         if isinstance(head, Answer):
             self._release(client, worker)
             return head
-        return Streamed(self, worker, client, *head)
+        content_type, length = head
+        refused = self.budget.reserve(client, length)
+        body = None
+        try:
+            if refused is None:
+                body = await loop.run_in_executor(self.executor, worker.take, length, self.timeout)
+            else:
+                await loop.run_in_executor(self.executor, worker.drop)
+        except BaseException:
+            worker.kill()
+            raise
+        finally:
+            self._release(client, worker)
+            if refused is None and body is None:
+                self.budget.release(client, length)
+        if refused is not None:
+            return refused
+        if body is None:
+            return _error(503, "The query's worker stopped while sending its answer; it was restarted")
+        return Held(self.budget, client, content_type, body)
 
     def _release(self, client: str, worker: _Worker) -> None:
         """Give a worker back; a killed one is replaced, and until its replacement is ready the client
