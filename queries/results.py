@@ -14,7 +14,7 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
 from ..ontology.namespaces import NAMESPACES
-from .engine import QueryResult
+from .engine import QueryResult, literal_as_sent
 
 SELECT_FORMATS = {
     "json": "application/sparql-results+json",
@@ -146,7 +146,9 @@ def serialize(result: QueryResult, fmt: str) -> bytes:
 
 
 def parse_json_results(data: bytes) -> QueryResult:
-    """Parse a SPARQL 1.1 JSON results document (from an external endpoint) into a ``QueryResult``."""
+    """Parse a SPARQL 1.1 JSON results document (from an external endpoint or a query worker) into a
+    ``QueryResult``. Literals keep the lexical form sent (:func:`~mskg.queries.engine.literal_as_sent`): a
+    12-byte ``"1E+999999999"^^xsd:decimal`` is shown as such, never expanded into a billion digits."""
     doc = json.loads(data)
     if "boolean" in doc:
         return QueryResult("ask", boolean=bool(doc["boolean"]))
@@ -165,7 +167,7 @@ def parse_json_results(data: bytes) -> QueryResult:
             else:
                 lang = value.get("xml:lang")
                 datatype = value.get("datatype")
-                row.append(Literal(value["value"], lang=lang, datatype=URIRef(datatype) if datatype and not lang else None))
+                row.append(literal_as_sent(value["value"], lang=lang, datatype=datatype if datatype and not lang else None))
         rows.append(tuple(row))
     return QueryResult("select", variables, rows)
 

@@ -255,12 +255,13 @@ def run_local(text: str, graph: Graph, bindings: Mapping[str, Node] | None = Non
               engine: str = "pyoxigraph") -> QueryResult:
     """Run on the in-process graph with the chosen engine, after the query guard
     (:func:`mskg.queries.guard.check_query`) has let it through."""
-    from .engine import engine_for
+    from .engine import engine_for, quiet_ill_typed
 
     # Oxigraph's parser is asked about a text rdflib cannot read only in a child process: it can crash.
     check_query(text, probe=None if engine == "rdflib" else oxigraph_probe_in_child)
     try:
-        return engine_for(graph, engine).query(text, bindings)
+        with quiet_ill_typed():  # an ill-typed literal is shown by its lexical form, not warned about
+            return engine_for(graph, engine).query(text, bindings)
     except QueryError:
         raise
     except RuntimeError as exc:  # e.g. a substitution of a variable the query does not project
@@ -305,8 +306,11 @@ def run_killable(text: str, graph: Graph, bindings: Mapping[str, Node] | None = 
         from .results import parse_json_results
 
         return parse_json_results(answer.body)
+    from .engine import terms_as_sent
+
     result = Graph()
-    result.parse(data=answer.body.decode("utf-8"), format="nt")
+    with terms_as_sent():  # the worker's lexical forms, unexpanded
+        result.parse(data=answer.body.decode("utf-8"), format="nt")
     return QueryResult("graph", graph=result)
 
 
@@ -349,8 +353,11 @@ def run_remote(text: str, endpoint: str, bindings: Mapping[str, Node] | None = N
     try:  # what came back is not shown in the error: it is the endpoint's, not the user's
         if "json" in content_type:
             return parse_json_results(data)
+        from .engine import terms_as_sent
+
         graph = Graph()
-        graph.parse(data=data.decode("utf-8"), format="nt")
+        with terms_as_sent():  # the endpoint's lexical forms, unexpanded
+            graph.parse(data=data.decode("utf-8"), format="nt")
     except Exception as exc:
         shown = printable(content_type, 80) or "no content type"
         raise QueryError(f"the endpoint's answer ({shown}, {len(data)} bytes) is "

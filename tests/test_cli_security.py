@@ -201,3 +201,94 @@ def test_control_characters_in_remote_values_are_written_out_in_the_table(local_
     result = _invoke("query", "-e", "SELECT ?x WHERE { BIND(1 AS ?x) }", "--endpoint", url)
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[2] == "\\x1b[2Jred\\u202e"
+
+
+# ---------------------------------------------------------------------- lexical forms kept as sent
+
+XSD_NS = "http://www.w3.org/2001/XMLSchema#"
+#: (lexical form, XSD datatype): forms rdflib would normalise (expand, reorder, drop) or cannot convert.
+AS_SENT = [("1E+999999999", "decimal"), ("-1E-999999999", "decimal"), ("1E+5", "decimal"), ("+01", "integer"),
+           ("1e999999999", "integer"), ("1" * 5000, "integer"), ("1E+999999999", "double"), ("1e999999", "float"),
+           ("P99999999999999999999999Y", "duration"), ("99999999999-01-01T00:00:00", "dateTime"),
+           ("-" + "9" * 4000 + "-01-01T00:00:00", "dateTime"), ("0001.50", "decimal")]
+
+
+def _select_json(cells) -> bytes:
+    import json
+
+    return json.dumps({"head": {"vars": ["x"]}, "results": {"bindings": [
+        {"x": {"type": "literal", "value": value, "datatype": XSD_NS + datatype}} for value, datatype in cells]}}
+    ).encode()
+
+
+def test_results_parsed_from_json_keep_every_lexical_form_as_sent(caplog):
+    from mskg.queries.results import parse_json_results, serialize, to_table
+
+    result = parse_json_results(_select_json(AS_SENT))
+    assert [str(row[0]) for row in result.rows] == [value for value, _ in AS_SENT]
+    assert [str(row[0].datatype) for row in result.rows] == [XSD_NS + datatype for _, datatype in AS_SENT]
+    assert serialize(result, "csv").decode().split("\r\n")[1:-1] == [value for value, _ in AS_SENT]
+    assert to_table(result, width=10_000).splitlines()[2:-1] == [value for value, _ in AS_SENT]
+    assert "Failed to convert" not in caplog.text  # an ill-typed literal is data, not a warning
+
+
+def _bounded_mskg(*args: str, megabytes: int = 1500, timeout: float = 120):
+    """``mskg ARGS`` in a process whose address space is capped: a blow-up is a quick MemoryError there, not
+    gigabytes taken from the machine."""
+    import os
+    import resource
+    import subprocess
+    import sys
+
+    def cap():
+        resource.setrlimit(resource.RLIMIT_AS, (megabytes << 20, megabytes << 20))
+
+    return subprocess.run([sys.executable, "-m", "mskg.cli", *args], capture_output=True, text=True,
+                          timeout=timeout, preexec_fn=cap, env=dict(os.environ))
+
+
+HUGE = [("1E+999999999", "decimal"), ("-1E-999999999", "decimal"), ("1e999999999", "integer")]
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "csv", "tsv", "xml"])
+def test_a_huge_exponent_from_an_endpoint_is_shown_as_sent_in_bounded_memory(local_http, fmt):
+    """12 bytes of ``"1E+999999999"^^xsd:decimal`` once made mskg write (and hold) a billion digits."""
+    body = _select_json(HUGE)
+    url = raw_server(local_http, b"HTTP/1.1 200 OK\r\nContent-Type: application/sparql-results+json\r\n"
+                     + b"Content-Length: %d\r\n\r\n" % len(body) + body)
+    done = _bounded_mskg("query", "-e", "SELECT ?x WHERE { ?x ?p ?o }", "--endpoint", url, "--format", fmt)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stderr == ""
+    for value, _ in HUGE:
+        assert value in done.stdout
+    assert len(done.stdout) < 2000
+
+
+def test_a_huge_exponent_in_a_graph_from_an_endpoint_is_kept_as_sent(local_http):
+    body = "".join(f'<http://a/s> <http://a/p> "{value}"^^<{XSD_NS}{datatype}> .\n' for value, datatype in HUGE)
+    url = raw_server(local_http, b"HTTP/1.1 200 OK\r\nContent-Type: application/n-triples\r\n"
+                     + b"Content-Length: %d\r\n\r\n" % len(body) + body.encode())
+    done = _bounded_mskg("query", "-e", "CONSTRUCT WHERE { ?s ?p ?o }", "--endpoint", url, "--format", "nt")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert sorted(done.stdout.splitlines()) == sorted(body.splitlines())
+
+
+@pytest.mark.parametrize("args", [("--format", "table"), ("--format", "json"), ("--format", "csv"),
+                                  ("--engine", "rdflib"), ("--engine", "rdflib", "--format", "json")])
+def test_a_huge_exponent_in_a_query_is_shown_as_written_in_bounded_memory(args):
+    select = "SELECT " + " ".join(f'("{value}"^^xsd:{datatype} AS ?v{n})' for n, (value, datatype) in enumerate(HUGE))
+    done = _bounded_mskg("query", "-e", select + " {}", *args)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr and "Failed to convert" not in done.stderr
+    for value, _ in HUGE:
+        assert value in done.stdout
+    assert len(done.stdout) < 2000
+
+
+def test_a_huge_exponent_in_a_constructed_graph_is_kept_as_written():
+    construct = "CONSTRUCT { " + " ".join(f'<http://a/s> <http://a/p{n}> "{value}"^^xsd:{datatype} .'
+                                          for n, (value, datatype) in enumerate(HUGE)) + " } {}"
+    done = _bounded_mskg("query", "-e", construct, "--format", "nt")
+    assert done.returncode == 0, done.stderr[-2000:]
+    for value, datatype in HUGE:
+        assert f'"{value}"^^<{XSD_NS}{datatype}>' in done.stdout
