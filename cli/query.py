@@ -126,14 +126,20 @@ def query(name_or_file, expression, params, fmt, engine, endpoint, timeout, max_
 @click.option("--endpoint", required=True, metavar="URL",
               help="A SPARQL 1.1 Graph Store Protocol endpoint, e.g. http://127.0.0.1:7878/store (Oxigraph).")
 @click.option("--graph", "named_graph", metavar="IRI", help="Load into this named graph instead of the default graph.")
-def load(endpoint, named_graph):
-    """Push the ontology and instance graph to an external triplestore (replacing what the target graph held)."""
+@click.option("--timeout", type=SECONDS, default=120.0, show_default=True,
+              help="Seconds the whole request (connecting, sending the graph, the store's complete answer) may take.")
+def load(endpoint, named_graph, timeout):
+    """Push the ontology and instance graph to an external triplestore (replacing what the target graph held).
+
+    Success is reported only for a 2xx answer with a complete, well-formed status line and headers; a
+    request that takes longer than --timeout in all, a redirect (not followed), a connection closed early
+    or an answer that is not HTTP exit 1 with one line that repeats nothing the store sent."""
     from ..kg.load import load_graph
     from ..queries.engine import QueryError
     from ..queries.run import load_remote
 
     try:
-        count = load_remote(load_graph(), endpoint, named_graph)
+        count = load_remote(load_graph(), endpoint, named_graph, timeout=timeout)
     except QueryError as exc:
         click.echo(f"mskg load: {exc}", err=True)
         raise SystemExit(1)

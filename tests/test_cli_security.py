@@ -112,8 +112,9 @@ def test_serve_timeout_is_checked_the_same_way(value):
 # ---------------------------------------------------------------------- a misbehaving --endpoint
 
 def raw_server(local_http, reply: bytes, trickle: bytes = b"", seconds: float = 30.0) -> str:
-    """A local server that reads the request, answers ``reply`` (any bytes, HTTP or not), then sends
-    ``trickle`` a byte at a time every 0.1 s (for at most ``seconds``) and closes."""
+    """A local server that reads the request (its body too, by its Content-Length), answers ``reply`` (any
+    bytes, HTTP or not), then sends ``trickle`` a byte at a time every 0.1 s (for at most ``seconds``) and
+    closes."""
     import socketserver
     import time
 
@@ -124,6 +125,11 @@ def raw_server(local_http, reply: bytes, trickle: bytes = b"", seconds: float = 
             try:
                 while b"\r\n\r\n" not in seen:
                     seen += self.request.recv(65536)
+                head, _, body = seen.partition(b"\r\n\r\n")
+                length = [int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                          if line.lower().startswith(b"content-length:")]
+                while length and len(body) < length[0]:
+                    body += self.request.recv(1 << 20)
                 self.request.sendall(reply)
                 end = time.monotonic() + seconds
                 for byte in trickle:
@@ -292,3 +298,59 @@ def test_a_huge_exponent_in_a_constructed_graph_is_kept_as_written():
     assert done.returncode == 0, done.stderr[-2000:]
     for value, datatype in HUGE:
         assert f'"{value}"^^<{XSD_NS}{datatype}>' in done.stdout
+
+
+# ---------------------------------------------------------------------- a misbehaving graph store (mskg load)
+
+def test_load_has_a_deadline_for_the_whole_request_not_each_read(local_http):
+    """A store that sends its status line and then a byte every 0.1 s once held `mskg load` for ever."""
+    url = raw_server(local_http, b"HTTP/1.1 200 OK\r\n", trickle=b"X" * 1000)
+    result = _invoke("load", "--endpoint", url, "--timeout", "2")
+    assert _one_clean_line(result, 1) == ("mskg load: the graph store did not answer within the limit of 2 s "
+                                          "(raise it with --timeout)\n")
+    # A 204 has no body, whatever its Content-Length says: the trickle after it is not waited for.
+    url = raw_server(local_http, b"HTTP/1.1 204 No Content\r\nContent-Length: 100000\r\n\r\n", trickle=b"X" * 1000)
+    result = _invoke("load", "--endpoint", url, "--timeout", "20")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("loaded ")
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-1", "0"])
+def test_load_timeout_is_checked_as_query_timeout_is(value):
+    result = _invoke("load", "--endpoint", "http://127.0.0.1:9/store", "--timeout", value)
+    assert result.exit_code == 2
+    assert "Invalid value for '--timeout'" in result.output
+
+
+@pytest.mark.parametrize("reply,message", [
+    (b"HTTP/1.1 200 OK\r\n\x1b[31mEVIL junk", "the graph store closed the connection before its answer was complete"),
+    (b"HTTP/1.1 200 OK\r\nContent-Type: text/plain", "the graph store closed the connection before its answer "
+                                                    "was complete"),
+    (b"HTTP/1.1 204 No Content", "the graph store closed the connection before its answer was complete"),
+    (b"HTTP/1.1 200 OK\r\n\x1b[31mEVIL junk\r\n\r\n", "the graph store's answer is not valid HTTP"),
+    (b"HTTP/1.1 204 No Content\r\nX-Ok: 1\r\nEVIL junk\r\nX-More: 2\r\n\r\n", "the graph store's answer is not valid HTTP"),
+    (b"", "the graph store closed the connection without answering"),
+    (b"\x1b[31mEVIL\x1b[0m\r\n\r\n", "the graph store's answer is not valid HTTP"),
+    (b"HTTP/1.1 500 \x1b[2JEVIL\r\nContent-Length: 0\r\n\r\n", "the graph store answered 500 Internal Server Error"),
+], ids=["junk then close", "headers cut off", "status line only", "junk line", "junk among headers", "closed",
+        "not http", "ansi reason"])
+def test_load_reports_success_only_for_a_well_formed_answer(local_http, reply, message):
+    url = raw_server(local_http, reply)
+    result = _invoke("load", "--endpoint", url, "--timeout", "60")
+    assert _one_clean_line(result, 1) == f"mskg load: {message}\n"
+
+
+def test_load_reports_success_for_a_well_formed_answer_with_a_long_acknowledgement(local_http):
+    url = raw_server(local_http, b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 200000\r\n\r\n"
+                     + b"k" * 200_000)
+    result = _invoke("load", "--endpoint", url)
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("loaded ") and " triples into the default graph at " in result.output
+
+
+def test_a_query_answer_with_its_headers_cut_off_is_not_taken_for_an_answer(local_http):
+    body = b'{"head":{"vars":[]},"results":{"bindings":[]}}'
+    url = raw_server(local_http, b"HTTP/1.1 200 OK\r\nContent-Type: application/sparql-results+json\r\nEVIL\r\n\r\n"
+                     + body)
+    result = _invoke("query", "-e", "SELECT ?x WHERE { ?x ?p ?o }", "--endpoint", url)
+    assert _one_clean_line(result, 2) == "mskg query: the endpoint's answer is not valid HTTP\n"
