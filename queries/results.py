@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from xml.etree import ElementTree as ET
 
 from rdflib import BNode, Literal, URIRef
@@ -180,6 +181,16 @@ def printable(text: str, limit: int | None = None) -> str:
                   (f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}" if ord(ch) < 0x10000
                    else f"\\U{ord(ch):08x}") for ch in text)
     return out if limit is None or len(out) <= limit else out[: limit - 1] + "…"
+
+
+_NOT_PLAIN = re.compile(r"\r\n|[^\t\n\x20-\x7e]")
+
+
+def for_terminal(document: str) -> str:
+    """A written result (CSV, TSV, JSON, XML, Turtle …) safe to show on a terminal: as :func:`printable`, control
+    and format characters written out (``\x1b``, ``\u202e``), except the line feeds, tabs and CR LF pairs that
+    make its structure. For ``mskg query`` writing to a terminal; piped, its output is the exact data."""
+    return _NOT_PLAIN.sub(lambda m: m.group(0) if m.group(0) == "\r\n" else printable(m.group(0)), document)
 
 
 def _short(term: Node | None, graph_prefixes: dict[str, str], width: int) -> str:

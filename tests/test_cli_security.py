@@ -354,3 +354,71 @@ def test_a_query_answer_with_its_headers_cut_off_is_not_taken_for_an_answer(loca
                      + body)
     result = _invoke("query", "-e", "SELECT ?x WHERE { ?x ?p ?o }", "--endpoint", url)
     assert _one_clean_line(result, 2) == "mskg query: the endpoint's answer is not valid HTTP\n"
+
+
+# ---------------------------------------------------------------------- control characters: terminal or pipe
+
+EVIL_JSON = ('{"head":{"vars":["x","y"]},"results":{"bindings":[{"x":{"type":"literal","value":'
+             '"v\\u001b[31mRED\\u001b]0;pwned\\u0007\\u009b\\u202e\\rZ"},'
+             '"y":{"type":"literal","value":"1","datatype":"http://x/\\u001b[5mBLINK"}}]}}').encode()
+CONTROLS = ("\x1b", "\x07", "\x9b", "\u202e")
+
+
+def _evil_endpoint(local_http) -> str:
+    return raw_server(local_http, b"HTTP/1.1 200 OK\r\nContent-Type: application/sparql-results+json\r\n"
+                      + b"Content-Length: %d\r\n\r\n" % len(EVIL_JSON) + EVIL_JSON)
+
+
+def _on_a_terminal(*args: str) -> str:
+    """What ``mskg ARGS`` writes when its standard output is a terminal (a pseudo-terminal in raw mode, so
+    the bytes arrive unchanged)."""
+    import os
+    import pty
+    import subprocess
+    import sys
+    import tty
+
+    main, side = pty.openpty()
+    tty.setraw(side)
+    try:
+        process = subprocess.Popen([sys.executable, "-m", "mskg.cli", *args], stdout=side,
+                                   stderr=subprocess.PIPE, env=dict(os.environ))
+        os.close(side)
+        out = b""
+        while True:
+            try:
+                chunk = os.read(main, 65536)
+            except OSError:  # EIO: the other side is closed
+                break
+            if not chunk:
+                break
+            out += chunk
+        assert process.wait(timeout=120) == 0, process.stderr.read()
+        process.stderr.close()
+    finally:
+        os.close(main)
+    return out.decode("utf-8")
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv", "tsv", "json", "xml"])
+def test_remote_control_characters_are_written_out_on_a_terminal(local_http, fmt):
+    shown = _on_a_terminal("query", "-e", "SELECT ?x ?y WHERE { ?x ?p ?y }", "--endpoint", _evil_endpoint(local_http),
+                           "--format", fmt)
+    assert not any(ch in shown for ch in CONTROLS) and "pwned" in shown, repr(shown)
+    if fmt in ("table", "csv", "xml"):  # JSON writes \u001b itself
+        assert "\\x1b[31mRED\\x1b]0;pwned\\x07" in shown
+    if fmt == "csv":
+        assert "\\x0dZ" in shown  # a lone carriage return could hide what precedes it; CR LF is kept
+        assert shown.count("\r\n") == 2
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv", "json", "xml"])
+def test_remote_control_characters_are_exact_data_in_a_pipe(local_http, fmt):
+    from mskg.queries.results import parse_json_results, serialize
+
+    result = _invoke("query", "-e", "SELECT ?x ?y WHERE { ?x ?p ?y }", "--endpoint", _evil_endpoint(local_http),
+                     "--format", fmt)
+    assert result.exit_code == 0, result.output
+    assert result.stdout_bytes == serialize(parse_json_results(EVIL_JSON), fmt)
+    if fmt != "json":  # JSON writes a C0 control as \u001b itself
+        assert "\x1b[31mRED\x1b]0;pwned\x07" in result.output
