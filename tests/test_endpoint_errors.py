@@ -120,6 +120,16 @@ def test_a_host_not_allowed_gets_421_and_is_never_echoed(server):
         assert f"<http://{host.lower()}/sparql>".encode() in body or f"<http://{host}/sparql>".encode() in body
 
 
+def test_the_not_found_page_writes_control_characters_out(server):
+    base = server.url.replace("/sparql", "")
+    for path, shown in (("/nope%1b[31mRED%07", b"Not found: /nope\\x1b[31mRED\\x07"),
+                        ("/a%e2%80%aeb", b"Not found: /a\\u202eb")):
+        status, _, body = server.request_url(base + path)
+        assert status == 404
+        assert body.startswith(shown), body
+        assert b"\x1b" not in body and b"\x07" not in body and "\u202e".encode() not in body
+
+
 def test_allowed_host_adds_names_and_the_description_uses_only_those():
     s = Server("--workers", "1", "--allowed-host", "ward.example")
     try:

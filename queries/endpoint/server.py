@@ -189,7 +189,10 @@ def create_app(ntriples: bytes, triples: int, config: ServerConfig | None = None
         if site and path in site:
             media, body = site[path]
             return Response(body, media_type=media, headers={"Content-Security-Policy": CSP})
-        return _text(404, f"Not found: /{path}")
+        from ..results import printable
+
+        # the path is the client's: control characters (ANSI escapes, a bell) are written out, not echoed
+        return _text(404, f"Not found: /{printable(path, 200)}")
 
     middleware = []
     if config.cors_origins:
