@@ -76,13 +76,15 @@ def query(name_or_file, expression, params, fmt, engine, endpoint, timeout, max_
     seconds (exit 1), as `mskg serve` runs every query. With --endpoint, a request that takes longer than
     --timeout in all exits 1; an answer over --max-response-bytes, a redirect (not followed), a connection
     closed early or an answer that is not HTTP exit 2 with one line that repeats nothing the endpoint sent.
+    Control characters in values are written out (\x1b) in the table, and in every format when the output is
+    a terminal; piped or redirected, json|csv|tsv|xml|turtle|nt|json-ld are the exact data.
     """
     if list_:
         _list_queries()
         return
     from ..kg.load import load_graph
     from ..queries.engine import QueryError
-    from ..queries.results import FormatError, serialize, to_table
+    from ..queries.results import FormatError, for_terminal, serialize, to_table
     from ..queries.run import (ParameterError, QueryRefused, QueryTimeout, parse_param, run_killable, run_local,
                                run_remote)
 
@@ -116,7 +118,10 @@ def query(name_or_file, expression, params, fmt, engine, endpoint, timeout, max_
         if chosen == "table":
             click.echo(to_table(result))
         else:
-            sys.stdout.buffer.write(serialize(result, chosen))
+            data = serialize(result, chosen)
+            if sys.stdout.isatty():  # for eyes: no ANSI escape, terminal title or bell gets through raw
+                data = for_terminal(data.decode("utf-8")).encode("utf-8")
+            sys.stdout.buffer.write(data)  # piped or redirected: the exact data
             sys.stdout.flush()
     except FormatError as exc:
         _fail(str(exc))
@@ -126,14 +131,20 @@ def query(name_or_file, expression, params, fmt, engine, endpoint, timeout, max_
 @click.option("--endpoint", required=True, metavar="URL",
               help="A SPARQL 1.1 Graph Store Protocol endpoint, e.g. http://127.0.0.1:7878/store (Oxigraph).")
 @click.option("--graph", "named_graph", metavar="IRI", help="Load into this named graph instead of the default graph.")
-def load(endpoint, named_graph):
-    """Push the ontology and instance graph to an external triplestore (replacing what the target graph held)."""
+@click.option("--timeout", type=SECONDS, default=120.0, show_default=True,
+              help="Seconds the whole request (connecting, sending the graph, the store's complete answer) may take.")
+def load(endpoint, named_graph, timeout):
+    """Push the ontology and instance graph to an external triplestore (replacing what the target graph held).
+
+    Success is reported only for a 2xx answer with a complete, well-formed status line and headers; a
+    request that takes longer than --timeout in all, a redirect (not followed), a connection closed early
+    or an answer that is not HTTP exit 1 with one line that repeats nothing the store sent."""
     from ..kg.load import load_graph
     from ..queries.engine import QueryError
     from ..queries.run import load_remote
 
     try:
-        count = load_remote(load_graph(), endpoint, named_graph)
+        count = load_remote(load_graph(), endpoint, named_graph, timeout=timeout)
     except QueryError as exc:
         click.echo(f"mskg load: {exc}", err=True)
         raise SystemExit(1)

@@ -10,8 +10,11 @@ All results are turned into rdflib terms (``QueryResult``) so views and tests se
 """
 from __future__ import annotations
 
+import contextlib
+import logging
 import re
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -20,6 +23,59 @@ from rdflib import BNode, Graph, Literal, URIRef, XSD
 from rdflib.term import Node
 
 ENGINE_NAMES = ("pyoxigraph", "rdflib", "oxrdflib")
+
+# ---------------------------------------------------------------------- terms kept as they were sent
+
+_AS_SENT = threading.local()
+
+
+class _QuietIllTyped(logging.Filter):
+    """rdflib logs a warning with a traceback for every literal whose lexical form its Python type cannot
+    read (``"1e5"^^xsd:integer``, a year of eleven digits). For a term taken as sent that is no error (the
+    lexical form is what is shown): the record is dropped while :func:`terms_as_sent` is active."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (getattr(_AS_SENT, "depth", 0) and record.getMessage().startswith("Failed to convert Literal"))
+
+
+logging.getLogger("rdflib.term").addFilter(_QuietIllTyped())
+
+
+@contextlib.contextmanager
+def terms_as_sent() -> Iterator[None]:
+    """Within it, literals rdflib makes from text (an N-Triples parse) keep their lexical form exactly
+    (``rdflib.NORMALIZE_LITERALS`` off), and rdflib's warnings about ill-typed ones are not printed.
+    Normalising is what must not happen to what another process or server sent: rdflib rewrites
+    ``"1E+999999999"^^xsd:decimal`` (12 bytes) into a billion digits. Not thread-safe (the switch is
+    rdflib's global): for a command's own thread."""
+    import rdflib
+
+    before = rdflib.NORMALIZE_LITERALS
+    rdflib.NORMALIZE_LITERALS = False
+    try:
+        with quiet_ill_typed():
+            yield
+    finally:
+        rdflib.NORMALIZE_LITERALS = before
+
+
+@contextlib.contextmanager
+def quiet_ill_typed() -> Iterator[None]:
+    """Within it (this thread), rdflib's warning-with-traceback about a literal it cannot convert to a
+    Python value is not printed: such a literal is kept and shown by its lexical form."""
+    depth = getattr(_AS_SENT, "depth", 0)
+    _AS_SENT.depth = depth + 1
+    try:
+        yield
+    finally:
+        _AS_SENT.depth = depth
+
+
+def literal_as_sent(lexical: str, lang: str | None = None, datatype: str | None = None) -> Literal:
+    """A literal with exactly this lexical form (never normalised, so never expanded: see
+    :func:`terms_as_sent`); its Python value is computed as rdflib does, ``None`` when ill-typed."""
+    with terms_as_sent():
+        return Literal(lexical, lang=lang, datatype=None if datatype is None else URIRef(datatype), normalize=False)
 DEFAULT_ENGINE = "pyoxigraph"
 
 
@@ -222,7 +278,7 @@ class OxigraphEngine(Engine):
 
 
 def from_ox(term: Any) -> Node | None:
-    """A pyoxigraph term as an rdflib term."""
+    """A pyoxigraph term as an rdflib term; a literal keeps Oxigraph's lexical form (:func:`literal_as_sent`)."""
     if term is None:
         return None
     kind = type(term).__name__
@@ -232,9 +288,9 @@ def from_ox(term: Any) -> Node | None:
         return BNode(term.value)
     if kind == "Literal":
         if term.language:
-            return Literal(term.value, lang=term.language)
+            return literal_as_sent(term.value, lang=term.language)
         datatype = term.datatype.value
-        return Literal(term.value, datatype=None if datatype == str(XSD.string) else URIRef(datatype))
+        return literal_as_sent(term.value, datatype=None if datatype == str(XSD.string) else datatype)
     raise TypeError(f"unsupported term {term!r}")
 
 

@@ -35,7 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
-from .engine import QueryError, oxigraph_syntax_error
+from .engine import QueryError, oxigraph_syntax_error, quiet_ill_typed
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 #: SPARQL 1.1 §17.5 (XPath constructor functions): the only functions a query may call by IRI.
@@ -126,7 +126,8 @@ def check_query(text: str, probe: Probe | None = None) -> CheckedQuery:
         _CACHE.move_to_end(text)
         return cached
     try:
-        checked = _check(text, probe)
+        with quiet_ill_typed():  # "1e5"^^xsd:integer in a query is a literal to check, not a warning to print
+            checked = _check(text, probe)
     except QueryRefused as exc:
         # Refused because it could not be checked to the end (rdflib's recursion limit, which two nested
         # SERVICEs reach, or the guard's own limits): a SERVICE in it is still a 403, as anywhere else.

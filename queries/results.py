@@ -8,13 +8,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from xml.etree import ElementTree as ET
 
 from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
 from ..ontology.namespaces import NAMESPACES
-from .engine import QueryResult
+from .engine import QueryResult, literal_as_sent
 
 SELECT_FORMATS = {
     "json": "application/sparql-results+json",
@@ -146,7 +147,9 @@ def serialize(result: QueryResult, fmt: str) -> bytes:
 
 
 def parse_json_results(data: bytes) -> QueryResult:
-    """Parse a SPARQL 1.1 JSON results document (from an external endpoint) into a ``QueryResult``."""
+    """Parse a SPARQL 1.1 JSON results document (from an external endpoint or a query worker) into a
+    ``QueryResult``. Literals keep the lexical form sent (:func:`~mskg.queries.engine.literal_as_sent`): a
+    12-byte ``"1E+999999999"^^xsd:decimal`` is shown as such, never expanded into a billion digits."""
     doc = json.loads(data)
     if "boolean" in doc:
         return QueryResult("ask", boolean=bool(doc["boolean"]))
@@ -165,7 +168,7 @@ def parse_json_results(data: bytes) -> QueryResult:
             else:
                 lang = value.get("xml:lang")
                 datatype = value.get("datatype")
-                row.append(Literal(value["value"], lang=lang, datatype=URIRef(datatype) if datatype and not lang else None))
+                row.append(literal_as_sent(value["value"], lang=lang, datatype=datatype if datatype and not lang else None))
         rows.append(tuple(row))
     return QueryResult("select", variables, rows)
 
@@ -178,6 +181,16 @@ def printable(text: str, limit: int | None = None) -> str:
                   (f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}" if ord(ch) < 0x10000
                    else f"\\U{ord(ch):08x}") for ch in text)
     return out if limit is None or len(out) <= limit else out[: limit - 1] + "…"
+
+
+_NOT_PLAIN = re.compile(r"\r\n|[^\t\n\x20-\x7e]")
+
+
+def for_terminal(document: str) -> str:
+    """A written result (CSV, TSV, JSON, XML, Turtle …) safe to show on a terminal: as :func:`printable`, control
+    and format characters written out (``\x1b``, ``\u202e``), except the line feeds, tabs and CR LF pairs that
+    make its structure. For ``mskg query`` writing to a terminal; piped, its output is the exact data."""
+    return _NOT_PLAIN.sub(lambda m: m.group(0) if m.group(0) == "\r\n" else printable(m.group(0)), document)
 
 
 def _short(term: Node | None, graph_prefixes: dict[str, str], width: int) -> str:

@@ -67,13 +67,53 @@ class _Connections:
                     pass
 
 
+class _LineWatch:
+    """The response's socket file, noting whether every line read ended with a line feed (a header block
+    cut off by the connection closing ends with a line that does not)."""
+
+    def __init__(self, fp):
+        self._fp = fp
+        self.cut = False
+
+    def readline(self, *args):
+        line = self._fp.readline(*args)
+        if not line.endswith(b"\n"):
+            self.cut = True
+        return line
+
+    def __getattr__(self, name):
+        return getattr(self._fp, name)
+
+
+class _WellFormedResponse(http.client.HTTPResponse):
+    """An HTTP response whose status line and header block are complete and well-formed, or an error.
+
+    ``http.client`` takes the connection closing in the middle of the headers as their end, and a line that
+    is not a header as the start of the body, so ``HTTP/1.1 200 OK`` and then junk would pass for an answer
+    (``mskg load`` said "loaded")."""
+
+    def begin(self):
+        watch = self.fp = _LineWatch(self.fp)
+        super().begin()
+        if self.fp is watch:
+            self.fp = watch._fp
+        if watch.cut:
+            raise http.client.IncompleteRead(b"")
+        if self.msg.defects or self.msg.get_payload():
+            raise http.client.HTTPException("malformed header block")
+
+
 def _handlers(connections: _Connections) -> list:
     class HTTPConnection(http.client.HTTPConnection):
+        response_class = _WellFormedResponse
+
         def connect(self):
             connections.add(self)
             super().connect()
 
     class HTTPSConnection(http.client.HTTPSConnection):
+        response_class = _WellFormedResponse
+
         def connect(self):
             connections.add(self)
             super().connect()
@@ -135,17 +175,19 @@ def _broken(exc: BaseException, what: str, timeout: float) -> QueryError:
     return None  # type: ignore[return-value]
 
 
-def _fetch(request: urllib.request.Request, endpoint: str, timeout: float, max_bytes: int) -> tuple[str, bytes]:
+def _fetch(request: urllib.request.Request, endpoint: str, timeout: float, max_bytes: int,
+           what: str = "the endpoint", truncate: bool = False) -> tuple[str, bytes]:
     """The content type and body of the answer to ``request``, within ``timeout`` seconds in all (not per
-    read: a server that sends a byte now and then cannot stretch it) and at most ``max_bytes`` bytes of body.
-    Every failure is a one-line :class:`QueryError` (:class:`QueryTimeout` for the time limit)."""
+    read: a server that sends a byte now and then cannot stretch it) and at most ``max_bytes`` bytes of body
+    (past them: an error, or with ``truncate`` the rest is not read). The status line and headers must be
+    complete and well-formed. Every failure is a one-line :class:`QueryError` (:class:`QueryTimeout` for the
+    time limit) naming the server as ``what``."""
     connections = _Connections()
     outcome: dict = {}
-    what = "the endpoint"
 
     def fetch() -> None:
         try:
-            outcome["answer"] = _read(request, endpoint, timeout, max_bytes, connections)
+            outcome["answer"] = _read(request, endpoint, timeout, max_bytes, connections, what, truncate)
         except BaseException as exc:  # handed to the caller's thread
             outcome["error"] = exc
 
@@ -161,18 +203,17 @@ def _fetch(request: urllib.request.Request, endpoint: str, timeout: float, max_b
 
 
 def _read(request: urllib.request.Request, endpoint: str, timeout: float, max_bytes: int,
-          connections: _Connections) -> tuple[str, bytes]:
+          connections: _Connections, what: str = "the endpoint", truncate: bool = False) -> tuple[str, bytes]:
     from .results import printable
 
-    what = "the endpoint"
     too_large = QueryError(f"{what}'s answer is larger than {max_bytes} bytes; add a LIMIT to the query "
                            "(or raise --max-response-bytes)")
     try:
         with _open(request, timeout, connections) as response:
             content_type = response.headers.get("Content-Type", "")
             declared = (response.headers.get("Content-Length") or "").strip()
-            length = int(declared) if declared.isdigit() else None
-            if length is not None and length > max_bytes:
+            length = int(declared) if declared.isdigit() and response.status not in (204, 304) else None
+            if length is not None and length > max_bytes and not truncate:
                 raise too_large
             chunks, size = [], 0
             while True:
@@ -181,6 +222,10 @@ def _read(request: urllib.request.Request, endpoint: str, timeout: float, max_by
                     break
                 size += len(chunk)
                 if size > max_bytes:
+                    if truncate:
+                        chunks.append(chunk[: len(chunk) - (size - max_bytes)])
+                        length = None
+                        break
                     raise too_large
                 chunks.append(chunk)
             if length is not None and size < length:
@@ -255,12 +300,13 @@ def run_local(text: str, graph: Graph, bindings: Mapping[str, Node] | None = Non
               engine: str = "pyoxigraph") -> QueryResult:
     """Run on the in-process graph with the chosen engine, after the query guard
     (:func:`mskg.queries.guard.check_query`) has let it through."""
-    from .engine import engine_for
+    from .engine import engine_for, quiet_ill_typed
 
     # Oxigraph's parser is asked about a text rdflib cannot read only in a child process: it can crash.
     check_query(text, probe=None if engine == "rdflib" else oxigraph_probe_in_child)
     try:
-        return engine_for(graph, engine).query(text, bindings)
+        with quiet_ill_typed():  # an ill-typed literal is shown by its lexical form, not warned about
+            return engine_for(graph, engine).query(text, bindings)
     except QueryError:
         raise
     except RuntimeError as exc:  # e.g. a substitution of a variable the query does not project
@@ -305,8 +351,11 @@ def run_killable(text: str, graph: Graph, bindings: Mapping[str, Node] | None = 
         from .results import parse_json_results
 
         return parse_json_results(answer.body)
+    from .engine import terms_as_sent
+
     result = Graph()
-    result.parse(data=answer.body.decode("utf-8"), format="nt")
+    with terms_as_sent():  # the worker's lexical forms, unexpanded
+        result.parse(data=answer.body.decode("utf-8"), format="nt")
     return QueryResult("graph", graph=result)
 
 
@@ -349,8 +398,11 @@ def run_remote(text: str, endpoint: str, bindings: Mapping[str, Node] | None = N
     try:  # what came back is not shown in the error: it is the endpoint's, not the user's
         if "json" in content_type:
             return parse_json_results(data)
+        from .engine import terms_as_sent
+
         graph = Graph()
-        graph.parse(data=data.decode("utf-8"), format="nt")
+        with terms_as_sent():  # the endpoint's lexical forms, unexpanded
+            graph.parse(data=data.decode("utf-8"), format="nt")
     except Exception as exc:
         shown = printable(content_type, 80) or "no content type"
         raise QueryError(f"the endpoint's answer ({shown}, {len(data)} bytes) is "
@@ -359,7 +411,9 @@ def run_remote(text: str, endpoint: str, bindings: Mapping[str, Node] | None = N
 
 
 def load_remote(graph: Graph, endpoint: str, named_graph: str | None = None, timeout: float = 120.0) -> int:
-    """Replace the default (or a named) graph of a SPARQL 1.1 Graph Store Protocol endpoint with ``graph``."""
+    """Replace the default (or a named) graph of a SPARQL 1.1 Graph Store Protocol endpoint with ``graph``,
+    within ``timeout`` seconds in all (:class:`QueryTimeout` otherwise); the store must answer 2xx with a
+    complete, well-formed status line and headers, or it is a one-line :class:`QueryError`."""
     from ..kg.build import to_ntriples
 
     check_endpoint(endpoint)
@@ -368,17 +422,8 @@ def load_remote(graph: Graph, endpoint: str, named_graph: str | None = None, tim
     data = to_ntriples(graph).encode("utf-8")
     request = urllib.request.Request(target, data=data, method="PUT", headers={
         "Content-Type": "application/n-triples", "User-Agent": USER_AGENT})
-    try:
-        with _open(request, timeout) as response:
-            response.read(65_536)  # an acknowledgement: what more it says is not needed
-    except urllib.error.HTTPError as exc:
-        raise _http_error(exc, "the graph store") from None
-    except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
-        from .results import printable
-
-        error = _broken(exc, "the graph store", timeout)
-        if error is not None:
-            raise error from None
-        reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
-        raise QueryError(f"cannot reach {printable(endpoint, 200)}: {printable(str(reason), 200)}") from None
+    # As for a query: one deadline for the whole request (sending the graph, the store's whole answer), a
+    # complete and well-formed status line and headers, one-line errors. The acknowledgement's first 64 KB
+    # are read; what more it says is not needed.
+    _fetch(request, endpoint, timeout, 65_536, what="the graph store", truncate=True)
     return len(graph)

@@ -120,6 +120,36 @@ def test_a_host_not_allowed_gets_421_and_is_never_echoed(server):
         assert f"<http://{host.lower()}/sparql>".encode() in body or f"<http://{host}/sparql>".encode() in body
 
 
+@pytest.mark.parametrize("host", ["[localhost]", "[127.0.0.1]", "localhost:\u00b2", "[::1]:\u00b9", "127.0.0.1:\u00b9\u00b2",
+                                  "[localhost]:80", "localhost:99999", "[v1.x]", "[::1]x", "local]host", "::zz"])
+def test_a_malformed_host_gets_421_and_is_not_in_the_description(server, host):
+    """Brackets are for IPv6 literals only, and a port is ASCII digits (``"²".isdigit()`` is true)."""
+    status, _, body = server.request(headers={"Host": host})
+    assert status == 421, host
+    assert host.encode("latin-1") not in body
+
+
+@pytest.mark.parametrize("host,name", [("localhost", "localhost"), ("LocalHost.:8000", "localhost"),
+                                       ("[::1]", "::1"), ("[::1]:8000", "::1"), ("::1", "::1"),
+                                       ("127.0.0.1:65535", "127.0.0.1"), ("[localhost]", None), ("[127.0.0.1]", None),
+                                       ("localhost:\u00b2", None), ("[::1]:\u00b9", None), ("localhost:\u0661", None),
+                                       ("localhost:65536", None), ("[::1", None), ("", None), ("a:b:c", None)])
+def test_host_name_reads_only_well_formed_hosts(host, name):
+    from mskg.queries.endpoint.server import host_name
+
+    assert host_name(host) == name
+
+
+def test_the_not_found_page_writes_control_characters_out(server):
+    base = server.url.replace("/sparql", "")
+    for path, shown in (("/nope%1b[31mRED%07", b"Not found: /nope\\x1b[31mRED\\x07"),
+                        ("/a%e2%80%aeb", b"Not found: /a\\u202eb")):
+        status, _, body = server.request_url(base + path)
+        assert status == 404
+        assert body.startswith(shown), body
+        assert b"\x1b" not in body and b"\x07" not in body and "\u202e".encode() not in body
+
+
 def test_allowed_host_adds_names_and_the_description_uses_only_those():
     s = Server("--workers", "1", "--allowed-host", "ward.example")
     try:

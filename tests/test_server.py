@@ -54,6 +54,14 @@ class Server:
         except urllib.error.HTTPError as exc:
             return exc.code, dict(exc.headers), exc.read()
 
+    def request_url(self, url, headers=None, timeout=30):
+        """GET any URL of this server (a page, not /sparql)."""
+        try:
+            with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=timeout) as r:
+                return r.status, dict(r.headers), r.read()
+        except urllib.error.HTTPError as exc:
+            return exc.code, dict(exc.headers), exc.read()
+
     def stop(self):
         self.process.terminate()
         try:

@@ -26,6 +26,8 @@ Content-Security-Policy.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
+import re
 import sys
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -194,7 +196,10 @@ def create_app(ntriples: bytes, triples: int, config: ServerConfig | None = None
         if site and path in site:
             media, body = site[path]
             return Response(body, media_type=media, headers={"Content-Security-Policy": CSP})
-        return _text(404, f"Not found: /{path}")
+        from ..results import printable
+
+        # the path is the client's: control characters (ANSI escapes, a bell) are written out, not echoed
+        return _text(404, f"Not found: /{printable(path, 200)}")
 
     middleware = []
     if config.cors_origins:
@@ -206,23 +211,42 @@ def create_app(ntriples: bytes, triples: int, config: ServerConfig | None = None
                           config.allowed_hosts)
 
 
+_PORT = re.compile(r"[0-9]{1,5}")  # ASCII digits only: str.isdigit() is true for "²" and "¹" too
+
+
+def _is_port(text: str) -> bool:
+    return bool(_PORT.fullmatch(text)) and int(text) <= 65535
+
+
+def _is_ipv6(text: str) -> bool:
+    try:
+        ipaddress.IPv6Address(text)
+    except ValueError:
+        return False
+    return True
+
+
 def host_name(host: str | None) -> str | None:
-    """The name part of a Host header (no port, no IPv6 brackets, lower case), or None when malformed."""
+    """The name part of a Host header (no port, no IPv6 brackets, lower case), or None when malformed: a port
+    is 1–5 ASCII digits up to 65535, and brackets hold an IPv6 address and nothing else (``[localhost]``,
+    ``[127.0.0.1]`` are malformed)."""
     if not host:
         return None
     host = host.strip().lower()
     if host.startswith("["):
         end = host.find("]")
         rest = host[end + 1:] if end > 0 else ""
-        if end < 0 or (rest and not (rest.startswith(":") and rest[1:].isdigit())):
+        if end < 0 or (rest and not (rest.startswith(":") and _is_port(rest[1:]))) or not _is_ipv6(host[1:end]):
             return None
         return host[1:end]
     if host.count(":") > 1:  # a bare IPv6 address (as in the allow-list)
-        return host
+        return host if _is_ipv6(host) else None
     name, colon, port = host.rpartition(":")
-    if colon and port.isdigit():
+    if colon and _is_port(port):
         host = name
     elif colon:
+        return None
+    if "[" in host or "]" in host:
         return None
     return host.rstrip(".") or None
 
