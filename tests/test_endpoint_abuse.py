@@ -88,6 +88,10 @@ def test_connections_past_the_per_address_and_the_total_cap_get_503_and_others_a
     assert read_all(thirteenth) == refusal(b"503 Service Unavailable", b"The endpoint has too many open "
                                            b"connections (its limit is 12); try again shortly\n")
     thirteenth.close()
+    # The limits are inclusive: the sixth connection from one address, and the twelfth in all, are served.
+    for sixth_and_twelfth in (held[5], held[11]):
+        sixth_and_twelfth.sendall(b"GET /sparql?query=ASK%20%7B%7D HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        assert read_all(sixth_and_twelfth).startswith(b"HTTP/1.1 200 OK\r\n")
     for s in held:
         s.close()
     assert patient.request(params={"query": "ASK {}"})[0] == 200
@@ -396,7 +400,7 @@ async def answer_without_reading(scope, receive, send):
     await send({"type": "http.response.body", "body": b"ok"})
 
 
-def connection(loop, idle_timeout=600.0, send_timeout=600.0):
+def connection(loop, idle_timeout=600.0, send_timeout=600.0, header_timeout=600.0):
     from uvicorn.config import Config
     from uvicorn.server import ServerState
 
@@ -404,7 +408,7 @@ def connection(loop, idle_timeout=600.0, send_timeout=600.0):
 
     config = Config(answer_without_reading, timeout_keep_alive=idle_timeout, log_level="critical")
     protocol = LimitedH11Protocol(config, ServerState(), {}, loop, max_connections=10, max_client_connections=10,
-                                  header_timeout=600, idle_timeout=idle_timeout, send_timeout=send_timeout,
+                                  header_timeout=header_timeout, idle_timeout=idle_timeout, send_timeout=send_timeout,
                                   max_header_bytes=16384, security_headers=[])
     transport = FakeTransport()
     protocol.connection_made(transport)
@@ -451,7 +455,68 @@ def test_a_reader_that_keeps_taking_bytes_is_cut_off_at_the_send_timeout():
         protocol, transport = connection(asyncio.get_running_loop(), idle_timeout=0.05, send_timeout=0.3)
         transport.buffered, transport.draining = 10**9, True
         protocol.pause_writing()
+        at_once = transport.aborted  # 0.3 s are left of the send timeout: they are waited, not rounded away
         dropped = await until(lambda: transport.aborted)
-        return dropped, transport.buffered > 0
+        return at_once, dropped, transport.buffered > 0
 
-    assert asyncio.run(scenario()) == (True, True)
+    assert asyncio.run(scenario()) == (False, True, True)
+
+
+def request_head(path: bytes = b"/x") -> bytes:
+    return b"GET " + path + b" HTTP/1.1\r\nHost: a\r\n\r\n"
+
+
+@pytest.mark.parametrize("chunks", [[request_head()], [request_head()[:10], request_head()[10:]]],
+                         ids=["head in one piece", "head in two pieces"])
+def test_a_head_that_arrived_in_time_leaves_no_header_deadline_behind(chunks):
+    """The header timer of a request whose head has come is gone: the kept-alive connection after the answer
+    is bounded by the idle timeout (600 s here), not closed when the first head's deadline passes."""
+    async def scenario():
+        protocol, transport = connection(asyncio.get_running_loop(), header_timeout=0.1)
+        for chunk in chunks:
+            protocol.data_received(chunk)
+        assert await until(lambda: protocol.cycle.response_complete)
+        await asyncio.sleep(0.4)  # past the header timeout, four times over
+        closed = transport.closing
+        transport.close()
+        return transport.written.startswith(b"HTTP/1.1 200 OK\r\n"), closed
+
+    assert asyncio.run(scenario()) == (True, False)
+
+
+def test_a_response_that_drained_is_not_dropped_later():
+    """Writing paused and then resumed (the client took the buffer): no stall timer is left to drop the
+    connection while the next piece is being made."""
+    async def scenario():
+        protocol, transport = connection(asyncio.get_running_loop(), idle_timeout=0.05)
+        transport.buffered = 10**6
+        protocol.pause_writing()
+        transport.buffered = 0
+        protocol.resume_writing()
+        await asyncio.sleep(0.4)  # eight idle timeouts
+        return transport.aborted, transport.closing
+
+    assert asyncio.run(scenario()) == (False, False)
+
+
+def test_each_response_on_a_connection_gets_the_whole_send_timeout():
+    """The send timeout counts from the first time the *current* response filled the write buffer: a second
+    request on the connection, past the first one's send timeout, is not cut off at once."""
+    async def scenario():
+        protocol, transport = connection(asyncio.get_running_loop(), send_timeout=0.3)
+        protocol.data_received(request_head(b"/first"))
+        assert await until(lambda: protocol.cycle.response_complete)
+        transport.buffered = 10**6
+        protocol.pause_writing()  # the first response filled the buffer …
+        transport.buffered = 0
+        protocol.resume_writing()  # … and drained
+        await asyncio.sleep(0.4)  # the first response's send timeout is over
+        protocol.data_received(request_head(b"/second"))
+        transport.buffered, transport.draining = 10**9, True
+        protocol.pause_writing()
+        dropped_at_once = transport.aborted
+        transport.close()
+        protocol.connection_lost(None)  # the second answer's task waits to write: let it end
+        return dropped_at_once
+
+    assert asyncio.run(scenario()) is False
