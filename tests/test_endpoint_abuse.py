@@ -457,9 +457,11 @@ def test_a_reader_that_keeps_taking_bytes_is_cut_off_at_the_send_timeout():
         protocol.pause_writing()
         at_once = transport.aborted  # 0.3 s are left of the send timeout: they are waited, not rounded away
         dropped = await until(lambda: transport.aborted)
-        return at_once, dropped, transport.buffered > 0
+        # One look at the buffer per idle timeout (0.05 s) until the send timeout, then the drop: not a busy
+        # loop of re-checks once the time is up.
+        return at_once, dropped, transport.buffered > 0, transport.looks <= 40
 
-    assert asyncio.run(scenario()) == (False, True, True)
+    assert asyncio.run(scenario()) == (False, True, True, True)
 
 
 def request_head(path: bytes = b"/x") -> bytes:
@@ -520,3 +522,20 @@ def test_each_response_on_a_connection_gets_the_whole_send_timeout():
         return dropped_at_once
 
     assert asyncio.run(scenario()) is False
+
+
+def test_bytes_of_an_unread_body_after_the_answer_do_not_postpone_the_idle_deadline():
+    """A client that keeps sending a body nobody reads, a few bytes at a time, is closed at the idle timeout
+    counted from the answer: its bytes neither take the deadline away nor start it again."""
+    async def scenario():
+        protocol, transport = connection(asyncio.get_running_loop(), idle_timeout=0.2)
+        protocol.data_received(b"POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 1000000\r\n\r\n")
+        assert await until(lambda: protocol.cycle.response_complete)
+        for _ in range(6):  # 0.6 s of a byte every 0.1 s: three idle timeouts
+            if transport.closing:
+                break
+            protocol.data_received(b"b")
+            await asyncio.sleep(0.1)
+        return transport.closing
+
+    assert asyncio.run(scenario()) is True
