@@ -539,3 +539,18 @@ def test_bytes_of_an_unread_body_after_the_answer_do_not_postpone_the_idle_deadl
         return transport.closing
 
     assert asyncio.run(scenario()) is True
+
+
+def test_the_next_request_on_a_kept_alive_connection_has_its_own_header_deadline():
+    """The first byte of the next request starts a new header timer: a head that then stops coming gets 408
+    and the connection is closed (the idle timer, 600 s here, was taken away by that byte)."""
+    async def scenario():
+        protocol, transport = connection(asyncio.get_running_loop(), header_timeout=0.2)
+        protocol.data_received(request_head(b"/first"))
+        assert await until(lambda: protocol.cycle.response_complete)
+        answered = len(transport.written)
+        protocol.data_received(b"GET /second HTTP/1.1\r\nHo")  # and nothing more
+        closed = await until(lambda: transport.closing, limit=5.0)
+        return closed, transport.written[answered:].split(b"\r\n")[0]
+
+    assert asyncio.run(scenario()) == (True, b"HTTP/1.1 408 Request Timeout")
