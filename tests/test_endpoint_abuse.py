@@ -554,3 +554,17 @@ def test_the_next_request_on_a_kept_alive_connection_has_its_own_header_deadline
         return closed, transport.written[answered:].split(b"\r\n")[0]
 
     assert asyncio.run(scenario()) == (True, b"HTTP/1.1 408 Request Timeout")
+
+
+def test_an_answer_and_the_worker_settings_cannot_be_changed_in_place():
+    """An :class:`Answer` is handed from the worker's thread to the response, and one ``WorkerSettings`` is
+    shared by every worker the pool (re)starts: neither may be altered on the way."""
+    import dataclasses
+
+    from mskg.queries.endpoint.workers import Answer, WorkerSettings
+
+    answer, settings = Answer(200, "text/plain", b"ok"), WorkerSettings()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        answer.status = 500
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        settings.guarded = False
