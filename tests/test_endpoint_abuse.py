@@ -568,3 +568,27 @@ def test_an_answer_and_the_worker_settings_cannot_be_changed_in_place():
         answer.status = 500
     with pytest.raises(dataclasses.FrozenInstanceError):
         settings.guarded = False
+
+
+def test_a_response_being_closed_is_still_dropped_when_the_client_takes_nothing():
+    """The transport is closing (the answer said Connection: close) with bytes still waiting for a client that
+    takes none: the stall timer aborts it, rather than wait for the kernel to give up."""
+    async def scenario():
+        protocol, transport = connection(asyncio.get_running_loop(), idle_timeout=0.05)
+        transport.buffered = 10**6
+        protocol.pause_writing()
+        transport.closing = True
+        return await until(lambda: transport.aborted, limit=5.0)
+
+    assert asyncio.run(scenario()) is True
+
+
+@pytest.mark.parametrize("accept,chosen", [
+    ("text/csv;q=1, application/sparql-results+xml", "csv"),
+    ("text/csv, application/sparql-results+xml;q=1", "csv"),
+    ("application/sparql-results+xml, text/csv;q=1.0", "xml"),
+])
+def test_a_media_range_without_q_counts_as_q_1_and_ties_go_to_the_first(accept, chosen):
+    from mskg.queries.endpoint.workers import negotiate
+
+    assert negotiate(accept, "select") == chosen
