@@ -592,3 +592,19 @@ def test_a_media_range_without_q_counts_as_q_1_and_ties_go_to_the_first(accept, 
     from mskg.queries.endpoint.workers import negotiate
 
     assert negotiate(accept, "select") == chosen
+
+
+def test_a_head_being_read_on_a_kept_alive_connection_is_bounded_by_the_header_timeout_not_the_idle_one():
+    async def scenario():
+        protocol, transport = connection(asyncio.get_running_loop(), idle_timeout=0.1, header_timeout=600)
+        protocol.data_received(request_head(b"/first"))
+        assert await until(lambda: protocol.cycle.response_complete)
+        protocol.data_received(b"GET /second HTTP/1.1\r\nHo")  # within the idle timeout; the rest comes later
+        await asyncio.sleep(0.4)  # four idle timeouts
+        closed = transport.closing
+        protocol.data_received(b"st: a\r\n\r\n")
+        answered = await until(lambda: transport.written.count(b"HTTP/1.1 200 OK") == 2, limit=5.0)
+        transport.close()
+        return closed, answered
+
+    assert asyncio.run(scenario()) == (False, True)
