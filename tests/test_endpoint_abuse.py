@@ -88,6 +88,10 @@ def test_connections_past_the_per_address_and_the_total_cap_get_503_and_others_a
     assert read_all(thirteenth) == refusal(b"503 Service Unavailable", b"The endpoint has too many open "
                                            b"connections (its limit is 12); try again shortly\n")
     thirteenth.close()
+    # The limits are inclusive: the sixth connection from one address, and the twelfth in all, are served.
+    for sixth_and_twelfth in (held[5], held[11]):
+        sixth_and_twelfth.sendall(b"GET /sparql?query=ASK%20%7B%7D HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        assert read_all(sixth_and_twelfth).startswith(b"HTTP/1.1 200 OK\r\n")
     for s in held:
         s.close()
     assert patient.request(params={"query": "ASK {}"})[0] == 200
@@ -581,7 +585,7 @@ async def answer_without_reading(scope, receive, send):
     await send({"type": "http.response.body", "body": b"ok"})
 
 
-def connection(loop, idle_timeout=600.0, send_timeout=600.0):
+def connection(loop, idle_timeout=600.0, send_timeout=600.0, header_timeout=600.0):
     from uvicorn.config import Config
     from uvicorn.server import ServerState
 
@@ -589,7 +593,7 @@ def connection(loop, idle_timeout=600.0, send_timeout=600.0):
 
     config = Config(answer_without_reading, timeout_keep_alive=idle_timeout, log_level="critical")
     protocol = LimitedH11Protocol(config, ServerState(), {}, loop, max_connections=10, max_client_connections=10,
-                                  header_timeout=600, idle_timeout=idle_timeout, send_timeout=send_timeout,
+                                  header_timeout=header_timeout, idle_timeout=idle_timeout, send_timeout=send_timeout,
                                   max_header_bytes=16384, security_headers=[])
     transport = FakeTransport()
     protocol.connection_made(transport)
@@ -636,7 +640,156 @@ def test_a_reader_that_keeps_taking_bytes_is_cut_off_at_the_send_timeout():
         protocol, transport = connection(asyncio.get_running_loop(), idle_timeout=0.05, send_timeout=0.3)
         transport.buffered, transport.draining = 10**9, True
         protocol.pause_writing()
+        at_once = transport.aborted  # 0.3 s are left of the send timeout: they are waited, not rounded away
         dropped = await until(lambda: transport.aborted)
-        return dropped, transport.buffered > 0
+        # One look at the buffer per idle timeout (0.05 s) until the send timeout, then the drop: not a busy
+        # loop of re-checks once the time is up.
+        return at_once, dropped, transport.buffered > 0, transport.looks <= 40
 
-    assert asyncio.run(scenario()) == (True, True)
+    assert asyncio.run(scenario()) == (False, True, True, True)
+
+
+def request_head(path: bytes = b"/x") -> bytes:
+    return b"GET " + path + b" HTTP/1.1\r\nHost: a\r\n\r\n"
+
+
+@pytest.mark.parametrize("chunks", [[request_head()], [request_head()[:10], request_head()[10:]]],
+                         ids=["head in one piece", "head in two pieces"])
+def test_a_head_that_arrived_in_time_leaves_no_header_deadline_behind(chunks):
+    """The header timer of a request whose head has come is gone: the kept-alive connection after the answer
+    is bounded by the idle timeout (600 s here), not closed when the first head's deadline passes."""
+    async def scenario():
+        protocol, transport = connection(asyncio.get_running_loop(), header_timeout=0.1)
+        for chunk in chunks:
+            protocol.data_received(chunk)
+        assert await until(lambda: protocol.cycle.response_complete)
+        await asyncio.sleep(0.4)  # past the header timeout, four times over
+        closed = transport.closing
+        transport.close()
+        return transport.written.startswith(b"HTTP/1.1 200 OK\r\n"), closed
+
+    assert asyncio.run(scenario()) == (True, False)
+
+
+def test_a_response_that_drained_is_not_dropped_later():
+    """Writing paused and then resumed (the client took the buffer): no stall timer is left to drop the
+    connection while the next piece is being made."""
+    async def scenario():
+        protocol, transport = connection(asyncio.get_running_loop(), idle_timeout=0.05)
+        transport.buffered = 10**6
+        protocol.pause_writing()
+        transport.buffered = 0
+        protocol.resume_writing()
+        await asyncio.sleep(0.4)  # eight idle timeouts
+        return transport.aborted, transport.closing
+
+    assert asyncio.run(scenario()) == (False, False)
+
+
+def test_each_response_on_a_connection_gets_the_whole_send_timeout():
+    """The send timeout counts from the first time the *current* response filled the write buffer: a second
+    request on the connection, past the first one's send timeout, is not cut off at once."""
+    async def scenario():
+        protocol, transport = connection(asyncio.get_running_loop(), send_timeout=0.3)
+        protocol.data_received(request_head(b"/first"))
+        assert await until(lambda: protocol.cycle.response_complete)
+        transport.buffered = 10**6
+        protocol.pause_writing()  # the first response filled the buffer …
+        transport.buffered = 0
+        protocol.resume_writing()  # … and drained
+        await asyncio.sleep(0.4)  # the first response's send timeout is over
+        protocol.data_received(request_head(b"/second"))
+        transport.buffered, transport.draining = 10**9, True
+        protocol.pause_writing()
+        dropped_at_once = transport.aborted
+        transport.close()
+        protocol.connection_lost(None)  # the second answer's task waits to write: let it end
+        return dropped_at_once
+
+    assert asyncio.run(scenario()) is False
+
+
+def test_bytes_of_an_unread_body_after_the_answer_do_not_postpone_the_idle_deadline():
+    """A client that keeps sending a body nobody reads, a few bytes at a time, is closed at the idle timeout
+    counted from the answer: its bytes neither take the deadline away nor start it again."""
+    async def scenario():
+        protocol, transport = connection(asyncio.get_running_loop(), idle_timeout=0.2)
+        protocol.data_received(b"POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 1000000\r\n\r\n")
+        assert await until(lambda: protocol.cycle.response_complete)
+        for _ in range(6):  # 0.6 s of a byte every 0.1 s: three idle timeouts
+            if transport.closing:
+                break
+            protocol.data_received(b"b")
+            await asyncio.sleep(0.1)
+        return transport.closing
+
+    assert asyncio.run(scenario()) is True
+
+
+def test_the_next_request_on_a_kept_alive_connection_has_its_own_header_deadline():
+    """The first byte of the next request starts a new header timer: a head that then stops coming gets 408
+    and the connection is closed (the idle timer, 600 s here, was taken away by that byte)."""
+    async def scenario():
+        protocol, transport = connection(asyncio.get_running_loop(), header_timeout=0.2)
+        protocol.data_received(request_head(b"/first"))
+        assert await until(lambda: protocol.cycle.response_complete)
+        answered = len(transport.written)
+        protocol.data_received(b"GET /second HTTP/1.1\r\nHo")  # and nothing more
+        closed = await until(lambda: transport.closing, limit=5.0)
+        return closed, transport.written[answered:].split(b"\r\n")[0]
+
+    assert asyncio.run(scenario()) == (True, b"HTTP/1.1 408 Request Timeout")
+
+
+def test_an_answer_and_the_worker_settings_cannot_be_changed_in_place():
+    """An :class:`Answer` is handed from the worker's thread to the response, and one ``WorkerSettings`` is
+    shared by every worker the pool (re)starts: neither may be altered on the way."""
+    import dataclasses
+
+    from mskg.queries.endpoint.workers import Answer, WorkerSettings
+
+    answer, settings = Answer(200, "text/plain", b"ok"), WorkerSettings()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        answer.status = 500
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        settings.guarded = False
+
+
+def test_a_response_being_closed_is_still_dropped_when_the_client_takes_nothing():
+    """The transport is closing (the answer said Connection: close) with bytes still waiting for a client that
+    takes none: the stall timer aborts it, rather than wait for the kernel to give up."""
+    async def scenario():
+        protocol, transport = connection(asyncio.get_running_loop(), idle_timeout=0.05)
+        transport.buffered = 10**6
+        protocol.pause_writing()
+        transport.closing = True
+        return await until(lambda: transport.aborted, limit=5.0)
+
+    assert asyncio.run(scenario()) is True
+
+
+@pytest.mark.parametrize("accept,chosen", [
+    ("text/csv;q=1, application/sparql-results+xml", "csv"),
+    ("text/csv, application/sparql-results+xml;q=1", "csv"),
+    ("application/sparql-results+xml, text/csv;q=1.0", "xml"),
+])
+def test_a_media_range_without_q_counts_as_q_1_and_ties_go_to_the_first(accept, chosen):
+    from mskg.queries.endpoint.workers import negotiate
+
+    assert negotiate(accept, "select") == chosen
+
+
+def test_a_head_being_read_on_a_kept_alive_connection_is_bounded_by_the_header_timeout_not_the_idle_one():
+    async def scenario():
+        protocol, transport = connection(asyncio.get_running_loop(), idle_timeout=0.1, header_timeout=600)
+        protocol.data_received(request_head(b"/first"))
+        assert await until(lambda: protocol.cycle.response_complete)
+        protocol.data_received(b"GET /second HTTP/1.1\r\nHo")  # within the idle timeout; the rest comes later
+        await asyncio.sleep(0.4)  # four idle timeouts
+        closed = transport.closing
+        protocol.data_received(b"st: a\r\n\r\n")
+        answered = await until(lambda: transport.written.count(b"HTTP/1.1 200 OK") == 2, limit=5.0)
+        transport.close()
+        return closed, answered
+
+    assert asyncio.run(scenario()) == (False, True)

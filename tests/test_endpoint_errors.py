@@ -305,3 +305,20 @@ def test_head_answers_as_get_does_without_a_body(server, params, media):
     assert headers["content-type"] == get_headers["content-type"] == media
     assert headers["content-length"] == str(len(get_body))
     assert headers["x-content-type-options"] == "nosniff"
+
+
+def test_the_library_defaults_are_the_ones_mskg_serve_documents(monkeypatch):
+    """``ServerConfig()`` (what ``create_app`` uses when given no config) has the limits ``mskg serve --help``
+    shows: a library user gets the same endpoint as the command line."""
+    import dataclasses
+
+    from mskg.queries.endpoint import server as module
+
+    seen = []
+    monkeypatch.setattr(module, "serve", lambda host, port, config: seen.append((host, port, config)))
+    result = CliRunner().invoke(cli, ["serve"])
+    assert result.exit_code == 0, result.output
+    [(host, port, config)] = seen
+    assert (host, port) == ("127.0.0.1", 8000)
+    assert dataclasses.asdict(config) == dataclasses.asdict(module.ServerConfig())
+    assert dataclasses.astuple(module.ServerConfig())[:4] == (10.0, 10_000, 2, 2048)
