@@ -256,6 +256,9 @@ ELBOW_PAIN = {"tennis-elbow", "golfers-elbow", "lateral-elbow-pain", "medial-elb
 #: issue 12 item 7: an elbow tendinopathy named as such and elbow pain that built up gradually are elbow pain
 #: ("most sport-related elbow pain is an overload problem"; "more commonly gradual-onset problems") — marked readings
 ANY_ELBOW_PAIN = ELBOW_PAIN | {"elbow-tendinopathy", "gradual-onset-elbow-pain"}
+# the escalation rules read "elbow pain" in general too (the article: "if elbow pain is not getting better on its own
+# within about a week"); the tendinopathy self-care does not (its advice is for an overloaded tendon)
+ELBOW_PAIN_ESCALATING = ANY_ELBOW_PAIN | {"elbow-pain"}
 NOT_IMPROVING = {"Unchanged", "Worsening"}
 
 
@@ -438,7 +441,7 @@ RULES: dict[str, Rule] = {
     # "The same practical decision rules used for back pain apply at the elbow" + the FAQ's "Stop training for
     # ... rapidly worsening pain". INTERPRETATION (the whole rule): read like the back's, urgent same-day.
     "rf-elbow-rapidly-worsening-pain": Rule(
-        "RedFlag", "urgent-same-day", [ANY_ELBOW_PAIN],
+        "RedFlag", "urgent-same-day", [ELBOW_PAIN_ESCALATING],
         "The same practical decision rules used for back pain apply at the elbow", trend={"RapidlyWorsening"}),
     "esc-elbow-injury": Rule(
         "EscalationRule", "prompt-review", [{"elbow-injury"}],
@@ -447,19 +450,19 @@ RULES: dict[str, Rule] = {
     # an elbow tendinopathy included ("most sport-related elbow pain is an overload problem").
     # INTERPRETATION (setsUrgency): routine review.
     "esc-elbow-not-improving-week": Rule(
-        "EscalationRule", "routine-review", [ANY_ELBOW_PAIN],
+        "EscalationRule", "routine-review", [ELBOW_PAIN_ESCALATING],
         "if elbow pain is not getting better on its own within about a week", min_days=7, trend=NOT_IMPROVING,
         threshold=(1, None, "week"), interpreted={"setsUrgency", "hasCriterion"}),
     # "NHS advice for tennis elbow recommends GP review if pain persists after at least 2 weeks of rest and
     # self\u2011care"; the FAQ: "If elbow pain is not improving after a week or two". INTERPRETATIONS: golfer's
     # elbow included (hasCriterion); GP review = routine review (setsUrgency).
     "esc-elbow-persisting-2-weeks": Rule(
-        "EscalationRule", "routine-review", [ANY_ELBOW_PAIN],
+        "EscalationRule", "routine-review", [ELBOW_PAIN_ESCALATING],
         "GP review if pain persists after at least 2 weeks of rest and self\u2011care", min_days=14,
         trend=NOT_IMPROVING, threshold=(2, None, "week"), interpreted={"hasCriterion", "setsUrgency"}),
     "esc-elbow-functional-threshold": Rule(
         "EscalationRule", "routine-review",
-        [ANY_ELBOW_PAIN, {"pain-affecting-sleep", "pain-limiting-work", "pain-stopping-training"}],
+        [ELBOW_PAIN_ESCALATING, {"pain-affecting-sleep", "pain-limiting-work", "pain-stopping-training"}],
         "pain that is consistently affecting sleep, limiting work output, or stopping training sessions",
         interpreted={"setsUrgency", "hasCriterion"}),
     # "persistent medial elbow pain\u2014particularly in throwing athletes\u2014often benefits from a more tailored
@@ -620,6 +623,7 @@ def test_red_flag_wordings_cover_every_red_flag_trigger():
     # the ordinary complaints self-care covers (back pain, sciatica) are red flags only with a rapidly
     # worsening trend: they are not red-flag findings of their own
     triggers -= set().union(*(s for r in RULES.values() if r.kind == "SelfCareRule" for s in r.criteria))
+    triggers -= {"elbow-pain"}  # the elbow's ordinary complaint in general, like back pain: only rapidly worsening
     assert set(RED_FLAG_WORDINGS) | set(NAMED_ONLY_THROUGH_BROADER) == triggers
     assert set(NAMED_ONLY_THROUGH_BROADER.values()) <= set(RED_FLAG_WORDINGS)
 
