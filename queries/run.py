@@ -374,7 +374,7 @@ def inject_values(text: str, bindings: Mapping[str, Node]) -> str:
 
 
 def run_remote(text: str, endpoint: str, bindings: Mapping[str, Node] | None = None,
-               timeout: float = 60.0, max_bytes: int = MAX_RESPONSE_BYTES) -> QueryResult:
+               timeout: float = 30.0, max_bytes: int = MAX_RESPONSE_BYTES) -> QueryResult:
     """Run on an external SPARQL 1.1 endpoint (e.g. Oxigraph's /query, Fuseki's /ds/sparql), after the
     query guard: mskg never asks another store to update, federate or fetch on a query's behalf. The text
     sent (prefixes and parameters added) is checked again. The whole request must end within ``timeout``
