@@ -430,6 +430,8 @@ class Summary:
     module: Module
     filtered: int
     total: int = 0
+    #: Mutants the module has in all, when only a random sample of ``total`` of them was run (``--sample``).
+    population: int | None = None
     pairs: list = field(default_factory=list)
     baseline: float | None = None
     timeout: float | None = None
@@ -469,6 +471,16 @@ class Summary:
                       key=lambda p: (p[0].mutations[0].start_pos, p[0].mutations[0].operator_name))
 
 
+def wilson(detected: int, judged: int, z: float = 1.96) -> tuple[float, float]:
+    """The 95 % Wilson score interval of a proportion: what a sampled score says of the whole module."""
+    if not judged:
+        return 0.0, 1.0
+    p = detected / judged
+    centre = (p + z * z / (2 * judged)) / (1 + z * z / judged)
+    half = z * math.sqrt(p * (1 - p) / judged + z * z / (4 * judged * judged)) / (1 + z * z / judged)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
 def table(summaries: list[Summary]) -> str:
     head = ["module", "file", "mutants", "killed", "survived", "timeouts", "errors", "score %", "run",
             "base s", "time"]
@@ -477,6 +489,9 @@ def table(summaries: list[Summary]) -> str:
         killed, survived, timeouts, errors = s.count()
         judged = killed + survived + timeouts
         score = f"{100 * (killed + timeouts) / judged:.1f}" if judged else "-"
+        if s.population is not None and judged:
+            low, high = wilson(killed + timeouts, judged)
+            score += f" (95 % CI {100 * low:.0f}-{100 * high:.0f} of all {s.population})"
         run = f"{len(s.pairs)}/{s.total}"
         minutes, seconds = divmod(int(s.seconds), 60)
         rows.append([s.module.name, s.module.path, str(s.total), str(killed), str(survived), str(timeouts),
@@ -503,6 +518,7 @@ def as_json(summary: Summary) -> dict:
     killed, survived, timeouts, errors = summary.count()
     return {
         "module": summary.module.name, "file": summary.module.path, "mutants": summary.total,
+        "sampled_from": summary.population,
         "run": len(summary.pairs), "filtered": summary.filtered, "killed": killed, "survived": survived,
         "timeouts": timeouts, "errors": errors, "baseline_s": summary.baseline, "timeout_s": summary.timeout,
         "seconds": round(summary.seconds, 1),
@@ -539,6 +555,10 @@ def main() -> int:
     parser.add_argument("--timeout-factor", type=float, default=3.0, help="per-mutant timeout / baseline (3)")
     parser.add_argument("--min-timeout", type=float, default=20.0, help="lower bound of that timeout, s (20)")
     parser.add_argument("--limit", type=int, help="run only the first N mutants of each module (a smoke test)")
+    parser.add_argument("--sample", type=int, metavar="N",
+                        help="run a random sample of N mutants of each module and give the score with its 95 %% "
+                             "interval (for modules whose tests take minutes a run)")
+    parser.add_argument("--seed", type=int, default=0, help="the sample's random seed (0)")
     parser.add_argument("--json", type=Path, help="also write the figures and survivors to this file")
     parser.add_argument("--workdir", type=Path, help="scratch folder (default: a new temporary one)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder (copies, sessions, log)")
@@ -569,15 +589,23 @@ def main() -> int:
                 items, filtered = prepare(module, work / f"{module.name}.init", files, dirs, args.all_operators, log)
             except subprocess.CalledProcessError as exc:
                 raise SystemExit(f"cosmic-ray could not start a session for {module.name}: {exc}; see {log_path}")
+            population = None
+            if args.sample is not None and args.sample < len(items):
+                import random
+
+                population = len(items)
+                chosen_items = set(random.Random(f"{args.seed}:{module.name}").sample(range(population), args.sample))
+                items = [item for k, item in enumerate(items) if k in chosen_items]
             if args.limit is not None:
                 items = items[:args.limit]
-            summaries[module.name] = Summary(module, filtered, total=len(items))
+            summaries[module.name] = Summary(module, filtered, total=len(items), population=population)
             n = min(shards, max(1, len(items)))
             for k in range(n):
                 units.append(Unit(module, k, n, work / f"{module.name}.{k}", jobs=items[k::n]))
         print(f"{len(units)} run(s), {jobs} at a time, scratch {work}", flush=True)
         for s in summaries.values():
-            print(f"  {s.module.name}: {s.total} mutants ({s.filtered} filtered out)", flush=True)
+            sampled = f", a random sample of {s.population}" if s.population is not None else ""
+            print(f"  {s.module.name}: {s.total} mutants ({s.filtered} filtered out{sampled})", flush=True)
 
         waiting, last = list(units), time.monotonic()
         while waiting or running:
