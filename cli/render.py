@@ -9,7 +9,7 @@ from typing import Any
 
 from ..queries.triage.explain import Explanation
 from ..queries.triage.report import RuleReport
-from ..queries.triage.records import DISCLAIMER, Presentation, TriageResult
+from ..queries.triage.records import DISCLAIMER, Presentation, TriageResult, region_name
 
 KIND_NAMES = {"RedFlag": "red flag", "EscalationRule": "escalation rule", "SelfCareRule": "self-care rule"}
 
@@ -60,7 +60,7 @@ def triage_dict(result: TriageResult) -> dict[str, Any]:
     """The public JSON shape of ``mskg triage`` (documented in the README)."""
     return {
         **presentation_dict(result.presentation),
-        "regions": {"reported": [r.rsplit("/", 1)[-1] for r in result.regions], "every_region": result.every_region},
+        "regions": {"reported": [region_name(r) for r in result.regions], "every_region": result.every_region},
         "urgency": {"id": result.urgency.id, "label": result.urgency.label, "rank": result.urgency.rank},
         "training": result.training,
         "flags": [
@@ -219,7 +219,7 @@ def triage_text(result: TriageResult) -> str:
         out.append("")
     for r in p.findings:
         if r.said_nowhere:  # kept as the red flag, without its region's advice (HAZ-33): say so, it is a reading
-            region = (r.concept.region or "").rsplit("/", 1)[-1].replace("-", " ")
+            region = region_name(r.concept.region or "").replace("-", " ")
             out += _wrap(f"“{r.input}” says no body site and what else you reported is about another region: it is "
                          f"read as the red flag wherever it is (the safer reading), but no {region} advice (such as "
                          f"a scan) is given for it.", "").splitlines()

@@ -180,7 +180,7 @@ class TriagePolicy:
         elif presentation is not None and any(r.said_nowhere for r in presentation.findings):
             # a red flag said with no site beside another region's findings keeps its urgency, not its region's
             # scan: only the regions something was said of get region-specific advice (HAZ-33)
-            said = {(r.concept.region or "").rsplit("/", 1)[-1] for r in presentation.findings if not r.said_nowhere}
+            said = {r.concept.region for r in presentation.findings if not r.said_nowhere}
             recommendations = [r for r in recommendations
                                if self.region_of(r.iri) in said or self.region_of(r.iri) is None
                                or self.is_care_seeking(r.iri)]

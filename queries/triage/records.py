@@ -16,9 +16,9 @@ from ...kg.resolve import Concept, ResolutionError, resolver_for
 from ...ontology.namespaces import MSKG
 from .timing import TREND_IRIS, TRENDS, PresentationError, parse_duration, parse_trend
 
-__all__ = ["DISCLAIMER", "PRESENTATION", "SYSTEMIC", "TRENDS", "Presentation", "PresentationError", "Recommendation", "Reported",
+__all__ = ["DISCLAIMER", "PRESENTATION", "READINGS", "SYSTEMIC", "TRENDS", "Presentation", "PresentationError", "Recommendation", "Reported",
            "RuleResult", "Screened", "TriageResult", "Unresolved", "UnresolvedInputs", "Urgency", "ask_where", "make_presentation",
-           "parse_duration", "parse_trend", "read_both_legs", "resolve_inputs"]
+           "parse_duration", "parse_trend", "read_both_legs", "region_name", "resolve_inputs"]
 
 DISCLAIMER = (
     "Information, not medical advice: mskg reports what one patient-facing article says and does not "
@@ -29,6 +29,14 @@ PRESENTATION = URIRef("urn:mskg:presentation")
 #: The id of the systemic body region: findings of the whole person (fever, weight loss …), which count
 #: alongside a finding of any region; with only these, every region's rules are read, conservatively.
 SYSTEMIC = "region/systemic"
+#: The kinds of unresolved input whose candidates are each a reading of it (see :attr:`Unresolved.kind`).
+READINGS = frozenset({"ambiguous", "several", "where"})
+
+
+def region_name(region: str) -> str:
+    """A region id's name, for the views: "region/back-and-leg" -> "back-and-leg". Inside triage a region is always
+    its id, "region/<name>" (the local id of its mskg:inRegion IRI, as :data:`SYSTEMIC`); only the views name it."""
+    return region.removeprefix("region/")
 
 
 @dataclass(frozen=True)
@@ -52,10 +60,19 @@ class Unresolved:
     reason: str
     candidates: tuple[tuple[str, str], ...]  # (id, label), closest first
     absent: bool = False  # typed as a finding reported absent
+    #: what the candidates are: "ambiguous", "several" (the resolver's kinds) or "where" (a site-less wording asked
+    #: about) when each candidate is a reading of the input; "unmatched" when they are only the closest wordings
+    kind: str = "unmatched"
+
+    @property
+    def candidates_are_readings(self) -> bool:
+        """Whether every candidate is a reading of the input, not a spelling neighbour of it."""
+        return self.kind in READINGS
 
     @classmethod
     def from_error(cls, error: ResolutionError, absent: bool = False) -> "Unresolved":
-        return cls(error.text, error.reason, tuple((m.concept.id, m.concept.label) for m in error.candidates), absent)
+        return cls(error.text, error.reason, tuple((m.concept.id, m.concept.label) for m in error.candidates), absent,
+                   error.kind)
 
     def __str__(self) -> str:
         close = ", ".join(label for _, label in self.candidates[:3])
@@ -186,7 +203,7 @@ def ask_where(resolver, present: Sequence[Reported], absent: Sequence[Reported] 
                 kept[is_absent].append(replace(item, said_nowhere=True))  # a red flag on its own: kept
             elif says_nowhere(item, listed) and item.concept.region not in elsewhere:
                 asked.append(Unresolved(item.input, _where_reason(resolver, item, elsewhere),
-                                        ((item.concept.id, item.concept.label),), is_absent))
+                                        ((item.concept.id, item.concept.label),), is_absent, "where"))
             else:
                 kept[is_absent].append(item)
     return tuple(kept[0]), tuple(kept[1]), tuple(asked)
@@ -347,8 +364,8 @@ class TriageResult:
         for u in self.presentation.unresolved:
             if u.absent or not u.candidates:
                 continue
-            several = u.reason.startswith(("ambiguous", "names several findings"))
-            could_be = [flags[i] for i, _ in (u.candidates if several else u.candidates[:1]) if i in flags]
+            readings = u.candidates if u.candidates_are_readings else u.candidates[:1]
+            could_be = [flags[i] for i, _ in readings if i in flags]
             if could_be:
                 out.append((u, (max(could_be, key=lambda s: s.urgency.rank),)))
         return out
