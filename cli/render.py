@@ -9,7 +9,7 @@ from typing import Any
 
 from ..queries.triage.explain import Explanation
 from ..queries.triage.report import RuleReport
-from ..queries.triage.records import DISCLAIMER, Presentation, TriageResult, region_name
+from ..queries.triage.records import DISCLAIMER, Presentation, TriageResult, Withheld, region_name
 
 KIND_NAMES = {"RedFlag": "red flag", "EscalationRule": "escalation rule", "SelfCareRule": "self-care rule"}
 
@@ -60,7 +60,8 @@ def triage_dict(result: TriageResult) -> dict[str, Any]:
     """The public JSON shape of ``mskg triage`` (documented in the README)."""
     return {
         **presentation_dict(result.presentation),
-        "regions": {"reported": [region_name(r) for r in result.regions], "every_region": result.every_region},
+        "regions": {"reported": [region_name(r) for r in result.regions], "every_region": result.every_region,
+                    "said_nowhere": list(result.said_nowhere)},
         "urgency": {"id": result.urgency.id, "label": result.urgency.label, "rank": result.urgency.rank},
         "training": result.training,
         "flags": [
@@ -86,6 +87,40 @@ def triage_dict(result: TriageResult) -> dict[str, Any]:
     }
 
 
+def said_nowhere_text(inputs, region: str | None) -> str:
+    """The sentence for a red flag said with no body site beside another region's findings (HAZ-33)."""
+    said = " and ".join(f"“{text}”" for text in inputs)
+    name = region_name(region or "").replace("-", " ")
+    return (f"{said} says no body site and what else you reported is about another region: it is read as the red "
+            f"flag wherever it is (the safer reading), but no {name} advice (such as a scan) is given for it.")
+
+
+def withheld_text(w: Withheld) -> str:
+    """Why the answer does not recommend an action a fired rule calls for, in words."""
+    if w.why == "said-nowhere":
+        return said_nowhere_text([text for _, text in w.by], w.region)
+    if w.why == "every-region":
+        return ("only general findings (such as fever) were reported: they are read against every body region, "
+                "but no advice for one region (such as a scan) is given for them.")
+    if w.why == "superseded":
+        return "set aside by " + " and ".join(f"“{label}”" for _, label in w.by) + ", recommended now."
+    if w.why == "stop":
+        return ("a red flag fires, so training stops: no self-care advice, and no training advice but the red "
+                "flag's, is given.")
+    return "the answer does not recommend it for what you reported."
+
+
+def not_advised_heading(w: Withheld) -> str:
+    """``mskg explain ACTION`` when rules that fire call for the action and the answer does not recommend it."""
+    return _wrap(f"“{w.label}” is not advised for what you reported: {withheld_text(w)} The rules that would call "
+                 f"for it:", "")
+
+
+def _not_advised(items) -> list[dict[str, Any]]:
+    return [{"id": w.id, "label": w.label, "why": w.why, "by": [i for i, _ in w.by], "note": withheld_text(w)}
+            for w in items]
+
+
 def report_dict(report: RuleReport, presentation: Presentation) -> dict[str, Any]:
     """The JSON shape of ``mskg explain``."""
     return {
@@ -101,6 +136,7 @@ def report_dict(report: RuleReport, presentation: Presentation) -> dict[str, Any
         "trend": report.trend,
         "missing": report.missing,
         "calls_for": [{"id": i, "label": label} for i, label in report.actions],
+        "not_advised": _not_advised(report.not_advised),
         "raises_concern_for": [{"id": i, "label": label} for i, label in report.concerns],
         "interpretations": [{"property": p, "note": n} for p, n in report.interpretations],
         "disclaimer": DISCLAIMER,
@@ -219,10 +255,7 @@ def triage_text(result: TriageResult) -> str:
         out.append("")
     for r in p.findings:
         if r.said_nowhere:  # kept as the red flag, without its region's advice (HAZ-33): say so, it is a reading
-            region = region_name(r.concept.region or "").replace("-", " ")
-            out += _wrap(f"“{r.input}” says no body site and what else you reported is about another region: it is "
-                         f"read as the red flag wherever it is (the safer reading), but no {region} advice (such as "
-                         f"a scan) is given for it.", "").splitlines()
+            out += _wrap(said_nowhere_text([r.input], r.concept.region), "").splitlines()
             out.append("")
     if result.flags:
         out.append("What fires:")
@@ -352,8 +385,14 @@ def report_text(report: RuleReport, presentation: Presentation, why_not: bool) -
                 t = report.trend
                 out.append(f"  trend: {' or '.join(t['required'])} — " + ("met" if t["ok"] else "NOT met"))
     out.append("")
-    if report.actions:
-        out.append("It calls for: " + "; ".join(label for _, label in report.actions))
+    if report.advised:
+        out.append("It calls for: " + "; ".join(label for _, label in report.advised))
+    # as the answer: what it calls for that is not recommended for what was reported, once per reason
+    by_reason: dict[str, list[str]] = {}
+    for w in report.not_advised:
+        by_reason.setdefault(withheld_text(w), []).append(w.label)
+    for why, labels in by_reason.items():
+        out += _wrap(f"Not advised for what you reported: {'; '.join(labels)} — {why}", "", hang="  ").splitlines()
     if report.concerns:
         out.append("It raises concern for: " + "; ".join(label for _, label in report.concerns))
     for prop, note in report.interpretations:

@@ -17,7 +17,7 @@ from ...ontology.namespaces import MSKG
 from .timing import TREND_IRIS, TRENDS, PresentationError, parse_duration, parse_trend
 
 __all__ = ["DISCLAIMER", "PRESENTATION", "READINGS", "SYSTEMIC", "TRENDS", "Presentation", "PresentationError", "Recommendation", "Reported",
-           "RuleResult", "Screened", "TriageResult", "Unresolved", "UnresolvedInputs", "Urgency", "ask_where", "make_presentation",
+           "RuleResult", "Screened", "TriageResult", "Unresolved", "UnresolvedInputs", "Urgency", "Withheld", "ask_where", "make_presentation",
            "parse_duration", "parse_trend", "read_both_legs", "region_name", "resolve_inputs"]
 
 DISCLAIMER = (
@@ -322,6 +322,26 @@ class Screened:
     interpretations: tuple[tuple[str, str], ...] = ()  # (property, note): the curator's readings that put it here
 
 
+@dataclass(frozen=True)
+class Withheld:
+    """An action a fired rule calls for that the answer does not recommend now, and why (``why``):
+
+    - ``stop``: a red flag fired, so the training advice of a rule that is not one (and self-care) is not given;
+      ``by`` the rules that called for it (id, label);
+    - ``superseded``: set aside by an action recommended now (mskg:supersededBy); ``by`` those actions (id, label);
+    - ``every-region``: only systemic findings were reported, so no advice for one body region (``region``);
+    - ``said-nowhere``: advice for a region nothing was said of, called for by a red flag said there with no site
+      (HAZ-33); ``by`` the findings read so (id, the input as typed);
+    - ``other``: none of these (not reached while they are the whole policy; said plainly rather than guessed).
+    """
+
+    id: str
+    label: str
+    why: str
+    by: tuple[tuple[str, str], ...] = ()
+    region: str | None = None
+
+
 @dataclass
 class TriageResult:
     """The whole answer: urgency, training advice, fired flags, recommendations, red flags not asked about."""
@@ -335,9 +355,12 @@ class TriageResult:
     explanations: dict[str, list] = field(default_factory=dict)  # rule id -> explanations
     disclaimer: str = DISCLAIMER
     interpretations: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)  # id -> (property, note)
-    regions: tuple[str, ...] = ()  # body region ids of what was reported (systemic left out)
+    regions: tuple[str, ...] = ()  # body region ids something was said of (systemic and said_nowhere left out)
     every_region: bool = False  # only systemic findings: every region's rules were read, conservatively
     red_flags: dict[str, Screened] = field(default_factory=dict)  # every region's screen: what an unknown input could be
+    #: ids of the findings read without their region: red flags said with no site beside another region's findings
+    said_nowhere: tuple[str, ...] = ()
+    withheld: dict[str, Withheld] = field(default_factory=dict)  # action id -> why a fired rule's call is not shown
 
     @property
     def fired(self) -> list[RuleResult]:
