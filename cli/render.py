@@ -345,7 +345,9 @@ def report_text(report: RuleReport, presentation: Presentation, why_not: bool) -
     kind = KIND_NAMES.get(report.kind, report.kind)
     out = []
     if report.fires:
-        out.append(f"“{report.label}” FIRES  [{kind} → {report.urgency.label}: {report.urgency.definition}]")
+        # the tier's label only: a tier's definition is one region's wording ("a GP or a spine specialist"), wrong
+        # for an elbow flag; where to seek care is in the rule's own actions ("It calls for"), as the answer says it
+        out.append(f"“{report.label}” FIRES  [{kind} → {report.urgency.label}]")
         out.append("")
         out.append("Why:")
         for explanation in report.explanations:

@@ -153,12 +153,12 @@ def test_a_calls_for_reading_is_shown_only_at_the_action_it_is_about():
 
 def test_regions_are_said_in_the_answer():
     only_fever = json.loads(CliRunner().invoke(cli, ["triage", "-f", "fever", "--format", "json"]).stdout)
-    assert only_fever["regions"] == {"reported": [], "every_region": True}
+    assert only_fever["regions"] == {"reported": [], "every_region": True, "said_nowhere": []}
     text = CliRunner().invoke(cli, ["triage", "-f", "fever"]).stdout
     assert "read against every body region" in text
     elbow = json.loads(CliRunner().invoke(cli, ["triage", "-f", "tennis elbow", "-f", "fever", "--format",
                                                 "json"]).stdout)
-    assert elbow["regions"] == {"reported": ["elbow-and-forearm"], "every_region": False}
+    assert elbow["regions"] == {"reported": ["elbow-and-forearm"], "every_region": False, "said_nowhere": []}
     assert "rf-fever-unwell" not in {f["id"] for f in elbow["flags"]}
     assert not {"saddle-anaesthesia", "urinary-retention"} & {n["id"] for n in elbow["not_asked"]}
 
@@ -286,6 +286,30 @@ def test_the_headline_names_where_to_seek_care_for_the_region(findings, headline
     assert text.splitlines()[0] == headline
     if "sciatica" not in findings and "saddle numbness" not in findings:
         assert "spine specialist" not in text
+
+
+@pytest.mark.parametrize(("flag", "findings", "heading", "calls_for"), [
+    ("rf-elbow-weight-loss-or-cancer", ["tennis elbow", "unexplained weight loss"],
+     "“Unexplained weight loss or a past history of cancer with elbow pain” FIRES  [red flag → prompt review]",
+     "It calls for: Get prompt medical evaluation of the elbow; Stop training now and get assessed"),
+    ("rf-elbow-swelling", ["tennis elbow", "marked elbow swelling"],
+     "“Marked swelling around the elbow” FIRES  [red flag → prompt review]",
+     "It calls for: Get prompt medical evaluation of the elbow; Stop training now and get assessed"),
+    ("rf-weight-loss-or-cancer", ["low back pain", "unexplained weight loss"],
+     "“Unexplained weight loss or a past history of cancer” FIRES  [red flag → prompt review]",
+     "It calls for: Arrange prompt clinical review (GP or a spine specialist); Scan now; Stop training now and get "
+     "assessed"),
+])
+def test_explain_heads_a_flag_with_its_tier_label_only(flag, findings, heading, calls_for):
+    """Cold review (issue 12): `mskg explain` headed the elbow's weight-loss flag "[red flag → prompt review: Arrange
+    prompt clinical review by a GP or a spine specialist (for the elbow, prompt medical evaluation).]", the prompt
+    review tier's definition, in the back's words. As the screen's headings: the tier's label only; where to seek
+    care is in what the rule itself calls for ("prompt medical evaluation" at the elbow, the article's words)."""
+    text = CliRunner().invoke(cli, ["explain", flag, *[a for f in findings for a in ("-f", f)]]).stdout
+    assert text.splitlines()[0] == heading
+    assert calls_for in text.splitlines()
+    if flag.startswith("rf-elbow"):
+        assert "spine" not in text
 
 
 def test_the_impact_advice_carries_its_condition():
