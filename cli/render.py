@@ -21,8 +21,8 @@ def _number(value: Decimal | None) -> int | float | None:
 
 
 def _reported(items) -> list[dict]:
-    return [{"input": r.input, "id": r.concept.id, "label": r.concept.label, "how": r.how, "read_as": r.read_as}
-            for r in items]
+    return [{"input": r.input, "inputs": list(r.inputs), "id": r.concept.id, "label": r.concept.label, "how": r.how,
+             "read_as": r.read_as} for r in items]
 
 
 def _unresolved(items) -> list[dict]:
@@ -91,7 +91,7 @@ def said_nowhere_text(inputs, region: str | None) -> str:
     """The sentence for a red flag said with no body site beside another region's findings (HAZ-33)."""
     said = " and ".join(f"“{text}”" for text in inputs)
     name = region_name(region or "").replace("-", " ")
-    return (f"{said} says no body site and what else you reported is about another region: it is read as the red "
+    return (f"{said} {'says' if len(inputs) == 1 else 'say'} no body site and what else you reported is about another region: it is read as the red "
             f"flag wherever it is (the safer reading), but no {name} advice (such as a scan) is given for it.")
 
 
@@ -117,7 +117,7 @@ def not_advised_heading(w: Withheld) -> str:
 
 
 def _not_advised(items) -> list[dict[str, Any]]:
-    return [{"id": w.id, "label": w.label, "why": w.why, "by": [i for i, _ in w.by], "note": withheld_text(w)}
+    return [{"id": w.id, "label": w.label, "why": w.why, "by": list(dict.fromkeys(i for i, _ in w.by)), "note": withheld_text(w)}
             for w in items]
 
 
@@ -161,15 +161,18 @@ def _quote_lines(explanation_sources, indent: str) -> list[str]:
     return lines
 
 
-def explanation_tree(explanation: Explanation, inputs: dict[str, str]) -> list[str]:
+def explanation_tree(explanation: Explanation, inputs: dict[str, tuple[str, ...] | str]) -> list[str]:
     """A path as an indented tree: each step with its label, type and its own quotes."""
     lines: list[str] = []
     seen: set[tuple[int, int]] = set()
     for depth, node in enumerate(explanation.path):
         pad = "   " * depth
         head = f"{node.label} ({node.type})"
-        if depth == 0 and node.id in inputs and inputs[node.id].strip().casefold() != node.label.casefold():
-            head += f" — you reported “{inputs[node.id]}”"
+        said = inputs.get(node.id, ()) if depth == 0 else ()
+        if isinstance(said, str):
+            said = (said,)
+        if said and (len(said) > 1 or said[0].strip().casefold() != node.label.casefold()):
+            head += " — you reported " + " and ".join(f"“{t}”" for t in said)
         if depth == 0:
             lines.append(pad + head)
         else:
@@ -199,13 +202,17 @@ def unresolved_text(p: Presentation) -> list[str]:
 
 
 def _you_reported(r) -> str:
-    if r.how == "spelling":
-        return f"{r.concept.label} (read “{r.input}” as “{r.read_as}”)"
+    """A finding as understood, with every input read into it."""
+    others = "".join(f" and “{t}”" for t in r.inputs[1:])
     if r.how == "both-sides":
+        if others:
+            return f"{r.concept.label} (“{r.input}”{others}, read together as both legs)"
         return f"{r.concept.label} (“{r.input}”, with the other leg reported too, read as both legs)"
-    if r.input.strip().casefold() == r.concept.label.casefold():
+    if r.how == "spelling":
+        return f"{r.concept.label} (read “{r.input}” as “{r.read_as}”{others.replace(' and ', '; also ', 1)})"
+    if r.input.strip().casefold() == r.concept.label.casefold() and not others:
         return r.concept.label
-    return f"{r.concept.label} (“{r.input}”)"
+    return f"{r.concept.label} (“{r.input}”{others})"
 
 
 #: The recommendation types that change training (their classes' labels in the ontology).
@@ -255,7 +262,7 @@ def triage_text(result: TriageResult) -> str:
         out.append("")
     for r in p.findings:
         if r.said_nowhere:  # kept as the red flag, without its region's advice (HAZ-33): say so, it is a reading
-            out += _wrap(said_nowhere_text([r.input], r.concept.region), "").splitlines()
+            out += _wrap(said_nowhere_text(r.inputs, r.concept.region), "").splitlines()
             out.append("")
     if result.flags:
         out.append("What fires:")
@@ -341,7 +348,7 @@ def _label(result: TriageResult, concept_id: str) -> str:
 
 def report_text(report: RuleReport, presentation: Presentation, why_not: bool) -> str:
     """``mskg explain`` for people: why a rule fires, or with ``why_not`` what is missing."""
-    inputs = {r.concept.id: r.input for r in presentation.findings}
+    inputs = {r.concept.id: r.inputs for r in presentation.findings}
     kind = KIND_NAMES.get(report.kind, report.kind)
     out = []
     if report.fires:

@@ -99,8 +99,8 @@ def test_a_spelling_correction_is_shown_as_read():
     assert result.exit_code == 0
     assert "You reported: sciatica (read “siatica” as “sciatica”)" in result.stdout
     data = json.loads(triage("-f", "siatica", "--format", "json").stdout)
-    assert data["findings"] == [{"input": "siatica", "id": "sciatica", "label": "sciatica", "how": "spelling",
-                                 "read_as": "sciatica"}]
+    assert data["findings"] == [{"input": "siatica", "inputs": ["siatica"], "id": "sciatica", "label": "sciatica",
+                                 "how": "spelling", "read_as": "sciatica"}]
 
 
 # ------------------------------------------------------------------ batch

@@ -21,8 +21,8 @@ def test_triage_saddle_numbness_json():
     assert list(data) == ["findings", "absent", "unresolved", "duration_days", "trend", "regions", "urgency", "training",
                           "flags", "recommendations", "unsettled", "not_asked", "disclaimer"]
     assert data["regions"] == {"reported": ["back-and-leg"], "every_region": False, "said_nowhere": []}
-    assert data["findings"] == [{"input": "saddle numbness", "id": "saddle-anaesthesia", "label": "saddle anaesthesia",
-                                 "how": "synonym", "read_as": None}]
+    assert data["findings"] == [{"input": "saddle numbness", "inputs": ["saddle numbness"], "id": "saddle-anaesthesia",
+                                 "label": "saddle anaesthesia", "how": "synonym", "read_as": None}]
     assert data["unresolved"] == []
     assert data["urgency"] == {"id": "emergency", "label": "emergency", "rank": 4}
     assert data["training"] == "stop"
@@ -62,7 +62,8 @@ def test_triage_duration_and_absent_in_json():
     data = json.loads(run("triage", "-f", "tennis elbow", "-d", "2w", "-t", "unchanged", "-a", "fever",
                           "--format", "json").output)
     assert data["duration_days"] == 14 and data["trend"] == "unchanged"
-    assert data["absent"] == [{"input": "fever", "id": "fever", "label": "fever", "how": "label", "read_as": None}]
+    assert data["absent"] == [{"input": "fever", "inputs": ["fever"], "id": "fever", "label": "fever", "how": "label",
+                               "read_as": None}]
     assert data["urgency"]["id"] == "routine-review"
     assert "fever" not in {n["id"] for n in data["not_asked"]}
     gp = next(r for r in data["recommendations"] if r["id"] == "gp-review-elbow")

@@ -230,8 +230,8 @@ class TriagePolicy:
                 why = "superseded"
             elif self._regional_advice_left_out(action, every_region, said):
                 region = self.region_of(action)
-                nowhere = tuple((r.concept.id, r.input) for r in presentation.findings
-                                if r.said_nowhere and r.concept.region == region)
+                nowhere = tuple((r.concept.id, text) for r in presentation.findings
+                                if r.said_nowhere and r.concept.region == region for text in r.inputs)
                 why, by = ("every-region", ()) if every_region else ("said-nowhere", nowhere)
             else:  # not reached while the clauses above are the whole policy: said plainly rather than guessed
                 why, by = "other", ()

@@ -18,7 +18,7 @@ from .timing import TREND_IRIS, TRENDS, PresentationError, parse_duration, parse
 
 __all__ = ["DISCLAIMER", "PRESENTATION", "READINGS", "SYSTEMIC", "TRENDS", "Presentation", "PresentationError", "Recommendation", "Reported",
            "RuleResult", "Screened", "TriageResult", "Unresolved", "UnresolvedInputs", "Urgency", "Withheld", "ask_where", "make_presentation",
-           "parse_duration", "parse_trend", "read_both_legs", "region_name", "resolve_inputs"]
+           "parse_duration", "parse_trend", "read_both_legs", "region_name", "resolve_inputs", "unique_findings"]
 
 DISCLAIMER = (
     "Information, not medical advice: mskg reports what one patient-facing article says and does not "
@@ -50,6 +50,15 @@ class Reported:
     #: said with no body site beside findings of another region only, and kept (lexicon ``site_less_kept``):
     #: its urgency stands, but no region-specific advice of its region is shown for it
     said_nowhere: bool = False
+    #: the other inputs read into this finding with ``input``: "numbness in my right leg" beside "numbness in my left
+    #: leg" (read together as numbness in both legs, with "now the other leg too" when that named the second leg), or
+    #: another wording of the same finding
+    also_from: tuple[str, ...] = ()
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        """Every input read into this finding, in the order typed, each once."""
+        return tuple(dict.fromkeys((self.input, *self.also_from)))
 
 
 @dataclass(frozen=True)
@@ -167,10 +176,15 @@ def read_both_legs(resolver, present: Sequence[Reported], unresolved: Sequence[U
         crossed = across and any(item in sided for item in items)
         if (counterpart_id in already or crossed or resolver.names_both_legs(texts)
                 or resolver.names_both_legs([*texts, *(u.input for u in sides_only)])):
-            used = used or not (counterpart_id in already or crossed or resolver.names_both_legs(texts))
+            side_named = not (counterpart_id in already or crossed or resolver.names_both_legs(texts))
+            used = used or side_named
             counterpart = resolver.concepts[counterpart_id]
+            # every input read into the both-legs finding is shown with it, not the first only
+            inputs = tuple(dict.fromkeys([*(item.input for item in items),
+                                          *((u.input for u in sides_only) if side_named else ())]))
             for item in items:
-                read[id(item)] = Reported(item.input, counterpart, "both-sides", counterpart.label)
+                read[id(item)] = Reported(item.input, counterpart, "both-sides", counterpart.label,
+                                          also_from=tuple(t for t in inputs if t != item.input))
     kept = [u for u in unresolved if not (used and u in sides_only)]
     return [read.get(id(item), item) for item in present], kept
 
@@ -245,13 +259,18 @@ def make_presentation(source, findings: Sequence[str], absent: Sequence[str] = (
     clash = {r.concept.id for r in present} & {r.concept.id for r in missing}
     if clash:
         raise PresentationError(f"reported both present and absent: {', '.join(sorted(clash))}")
-    return Presentation(_unique(present), _unique(missing), duration_days, trend_id, unresolved)
+    return Presentation(unique_findings(present), unique_findings(missing), duration_days, trend_id, unresolved)
 
 
-def _unique(items: Iterable[Reported]) -> tuple[Reported, ...]:
+def unique_findings(items: Iterable[Reported]) -> tuple[Reported, ...]:
+    """Each concept once, as it was first read, with every input read into it (``Reported.inputs``): two inputs
+    read as one finding (numbness in the left leg and in the right, read as numbness in both legs) are both shown."""
     seen: dict[str, Reported] = {}
     for item in items:
-        seen.setdefault(item.concept.id, item)
+        first = seen.setdefault(item.concept.id, item)
+        if first is not item:
+            seen[item.concept.id] = replace(first, also_from=tuple(
+                t for t in dict.fromkeys((*first.also_from, *item.inputs)) if t != first.input))
     return tuple(seen.values())
 
 
