@@ -162,6 +162,7 @@ def explain(target, findings, absent, duration, trend, strict, why_not, fmt):
     from ..kg.resolve import ResolutionError
     from ..queries.triage.report import rule_report
     from ..queries.triage.records import DISCLAIMER
+    from ..queries.triage.sparql import engine_for
     from .render import (KIND_NAMES, explanation_dot, explanation_mermaid, not_advised_heading, report_dict,
                          report_text, to_json, unresolved_text)
     from .targets import resolve_target
@@ -173,8 +174,6 @@ def explain(target, findings, absent, duration, trend, strict, why_not, fmt):
         _bad_input(exc)
     presentation = _presentation(graph, findings, absent, duration, trend, strict)
     action = None if iri in rules else iri
-    from ..queries.triage.sparql import engine_for
-
     answer = engine_for(graph).triage(presentation, explain=False)  # what explain says agrees with the answer
     reports = [rule_report(graph, presentation, rule, action, answer) for rule in rules]
     action_id = str(iri).rsplit("/", 1)[1]
@@ -184,9 +183,7 @@ def explain(target, findings, absent, duration, trend, strict, why_not, fmt):
     reports.sort(key=lambda r: (not r.fires, -r.urgency.rank, r.id))
     if fmt == "json":
         data = [report_dict(r, presentation) for r in reports]
-        click.echo(to_json(data[0] if len(data) == 1 else {"action": str(iri).rsplit("/", 1)[1],
-                                                           "advised": advised,
-                                                           "rules": data}))
+        click.echo(to_json(data[0] if len(data) == 1 else {"action": action_id, "advised": advised, "rules": data}))
     elif fmt in ("dot", "mermaid"):
         explanations = [e for r in reports for e in r.explanations]
         title = " / ".join(r.label for r in reports)

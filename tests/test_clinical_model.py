@@ -484,7 +484,8 @@ def test_presents_with_is_the_articles_words_for_each_condition():
         ("elbow-tendinopathy", "elbow-pain"), ("golfers-elbow", "elbow-pain"), ("tennis-elbow", "elbow-pain")]
     from mskg.kg.facts import load_facts
 
-    quotes = {c["id"]: [e["quote"] for e in c.get("evidence") or [] if "presentsWith elbow-pain" in (e.get("for") or [])]
+    quotes = {c["id"]: [e["quote"] for e in c.get("evidence") or []
+                        if "presentsWith elbow-pain" in (e.get("for") or [])]
               for c in load_facts()["concepts"] if c.get("presents_with")}
     assert quotes == {
         "elbow-tendinopathy": ["most sport-related elbow pain is an overload problem that settles with sensible load "

@@ -145,7 +145,7 @@ class TriagePolicy:
         """The answer once an engine has decided which rules fire, at what urgency, and whether training
         stops: one place for every engine (the OWL reasoner decides those three differently)."""
         fired = [r for r in rules if r.fires]
-        present, every_region = self.regions(presentation)
+        _, every_region = self.regions(presentation)
         said = self.said_regions(presentation)
         recommendations = self._shown(self._recommendations(rules, stop), urgency, every_region, said)
         result = TriageResult(presentation, urgency, "stop" if stop else "modify", rules, recommendations,
@@ -215,7 +215,8 @@ class TriagePolicy:
                 callers.setdefault(action, []).append(rule)
 
         def silenced(action: URIRef) -> bool:  # as _recommendations: a red flag fired, no training advice of others
-            return stop and all(r.kind == "SelfCareRule" or (not r.is_red_flag and self.is_training_modification(action))
+            return stop and all(r.kind == "SelfCareRule"
+                                or (not r.is_red_flag and self.is_training_modification(action))
                                 for r in callers[action])
 
         called = {action for action in callers if not silenced(action)}  # called now, before any is set aside
