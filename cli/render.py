@@ -9,7 +9,7 @@ from typing import Any
 
 from ..queries.triage.explain import Explanation
 from ..queries.triage.report import RuleReport
-from ..queries.triage.records import DISCLAIMER, Presentation, TriageResult
+from ..queries.triage.records import DISCLAIMER, Presentation, TriageResult, Withheld, region_name
 
 KIND_NAMES = {"RedFlag": "red flag", "EscalationRule": "escalation rule", "SelfCareRule": "self-care rule"}
 
@@ -21,8 +21,8 @@ def _number(value: Decimal | None) -> int | float | None:
 
 
 def _reported(items) -> list[dict]:
-    return [{"input": r.input, "id": r.concept.id, "label": r.concept.label, "how": r.how, "read_as": r.read_as}
-            for r in items]
+    return [{"input": r.input, "inputs": list(r.inputs), "id": r.concept.id, "label": r.concept.label, "how": r.how,
+             "read_as": r.read_as} for r in items]
 
 
 def _unresolved(items) -> list[dict]:
@@ -60,7 +60,8 @@ def triage_dict(result: TriageResult) -> dict[str, Any]:
     """The public JSON shape of ``mskg triage`` (documented in the README)."""
     return {
         **presentation_dict(result.presentation),
-        "regions": {"reported": [r.rsplit("/", 1)[-1] for r in result.regions], "every_region": result.every_region},
+        "regions": {"reported": [region_name(r) for r in result.regions], "every_region": result.every_region,
+                    "said_nowhere": list(result.said_nowhere)},
         "urgency": {"id": result.urgency.id, "label": result.urgency.label, "rank": result.urgency.rank},
         "training": result.training,
         "flags": [
@@ -86,6 +87,40 @@ def triage_dict(result: TriageResult) -> dict[str, Any]:
     }
 
 
+def said_nowhere_text(inputs, region: str | None) -> str:
+    """The sentence for a red flag said with no body site beside another region's findings (HAZ-33)."""
+    said = " and ".join(f"“{text}”" for text in inputs)
+    name = region_name(region or "").replace("-", " ")
+    return (f"{said} {'says' if len(inputs) == 1 else 'say'} no body site and what else you reported is about another region: it is read as the red "
+            f"flag wherever it is (the safer reading), but no {name} advice (such as a scan) is given for it.")
+
+
+def withheld_text(w: Withheld) -> str:
+    """Why the answer does not recommend an action a fired rule calls for, in words."""
+    if w.why == "said-nowhere":
+        return said_nowhere_text([text for _, text in w.by], w.region)
+    if w.why == "every-region":
+        return ("only general findings (such as fever) were reported: they are read against every body region, "
+                "but no advice for one region (such as a scan) is given for them.")
+    if w.why == "superseded":
+        return "set aside by " + " and ".join(f"“{label}”" for _, label in w.by) + ", recommended now."
+    if w.why == "stop":
+        return ("a red flag fires, so training stops: no self-care advice, and no training advice but the red "
+                "flag's, is given.")
+    return "the answer does not recommend it for what you reported."
+
+
+def not_advised_heading(w: Withheld) -> str:
+    """``mskg explain ACTION`` when rules that fire call for the action and the answer does not recommend it."""
+    return _wrap(f"“{w.label}” is not advised for what you reported: {withheld_text(w)} The rules that would call "
+                 f"for it:", "")
+
+
+def _not_advised(items) -> list[dict[str, Any]]:
+    return [{"id": w.id, "label": w.label, "why": w.why, "by": list(dict.fromkeys(i for i, _ in w.by)), "note": withheld_text(w)}
+            for w in items]
+
+
 def report_dict(report: RuleReport, presentation: Presentation) -> dict[str, Any]:
     """The JSON shape of ``mskg explain``."""
     return {
@@ -101,6 +136,7 @@ def report_dict(report: RuleReport, presentation: Presentation) -> dict[str, Any
         "trend": report.trend,
         "missing": report.missing,
         "calls_for": [{"id": i, "label": label} for i, label in report.actions],
+        "not_advised": _not_advised(report.not_advised),
         "raises_concern_for": [{"id": i, "label": label} for i, label in report.concerns],
         "interpretations": [{"property": p, "note": n} for p, n in report.interpretations],
         "disclaimer": DISCLAIMER,
@@ -125,15 +161,18 @@ def _quote_lines(explanation_sources, indent: str) -> list[str]:
     return lines
 
 
-def explanation_tree(explanation: Explanation, inputs: dict[str, str]) -> list[str]:
+def explanation_tree(explanation: Explanation, inputs: dict[str, tuple[str, ...] | str]) -> list[str]:
     """A path as an indented tree: each step with its label, type and its own quotes."""
     lines: list[str] = []
     seen: set[tuple[int, int]] = set()
     for depth, node in enumerate(explanation.path):
         pad = "   " * depth
         head = f"{node.label} ({node.type})"
-        if depth == 0 and node.id in inputs and inputs[node.id].strip().casefold() != node.label.casefold():
-            head += f" — you reported “{inputs[node.id]}”"
+        said = inputs.get(node.id, ()) if depth == 0 else ()
+        if isinstance(said, str):
+            said = (said,)
+        if said and (len(said) > 1 or said[0].strip().casefold() != node.label.casefold()):
+            head += " — you reported " + " and ".join(f"“{t}”" for t in said)
         if depth == 0:
             lines.append(pad + head)
         else:
@@ -163,13 +202,17 @@ def unresolved_text(p: Presentation) -> list[str]:
 
 
 def _you_reported(r) -> str:
-    if r.how == "spelling":
-        return f"{r.concept.label} (read “{r.input}” as “{r.read_as}”)"
+    """A finding as understood, with every input read into it."""
+    others = "".join(f" and “{t}”" for t in r.inputs[1:])
     if r.how == "both-sides":
+        if others:
+            return f"{r.concept.label} (“{r.input}”{others}, read together as both legs)"
         return f"{r.concept.label} (“{r.input}”, with the other leg reported too, read as both legs)"
-    if r.input.strip().casefold() == r.concept.label.casefold():
+    if r.how == "spelling":
+        return f"{r.concept.label} (read “{r.input}” as “{r.read_as}”{others.replace(' and ', '; also ', 1)})"
+    if r.input.strip().casefold() == r.concept.label.casefold() and not others:
         return r.concept.label
-    return f"{r.concept.label} (“{r.input}”)"
+    return f"{r.concept.label} (“{r.input}”{others})"
 
 
 #: The recommendation types that change training (their classes' labels in the ontology).
@@ -219,10 +262,7 @@ def triage_text(result: TriageResult) -> str:
         out.append("")
     for r in p.findings:
         if r.said_nowhere:  # kept as the red flag, without its region's advice (HAZ-33): say so, it is a reading
-            region = (r.concept.region or "").rsplit("/", 1)[-1].replace("-", " ")
-            out += _wrap(f"“{r.input}” says no body site and what else you reported is about another region: it is "
-                         f"read as the red flag wherever it is (the safer reading), but no {region} advice (such as "
-                         f"a scan) is given for it.", "").splitlines()
+            out += _wrap(said_nowhere_text(r.inputs, r.concept.region), "").splitlines()
             out.append("")
     if result.flags:
         out.append("What fires:")
@@ -308,11 +348,13 @@ def _label(result: TriageResult, concept_id: str) -> str:
 
 def report_text(report: RuleReport, presentation: Presentation, why_not: bool) -> str:
     """``mskg explain`` for people: why a rule fires, or with ``why_not`` what is missing."""
-    inputs = {r.concept.id: r.input for r in presentation.findings}
+    inputs = {r.concept.id: r.inputs for r in presentation.findings}
     kind = KIND_NAMES.get(report.kind, report.kind)
     out = []
     if report.fires:
-        out.append(f"“{report.label}” FIRES  [{kind} → {report.urgency.label}: {report.urgency.definition}]")
+        # the tier's label only: a tier's definition is one region's wording ("a GP or a spine specialist"), wrong
+        # for an elbow flag; where to seek care is in the rule's own actions ("It calls for"), as the answer says it
+        out.append(f"“{report.label}” FIRES  [{kind} → {report.urgency.label}]")
         out.append("")
         out.append("Why:")
         for explanation in report.explanations:
@@ -352,8 +394,14 @@ def report_text(report: RuleReport, presentation: Presentation, why_not: bool) -
                 t = report.trend
                 out.append(f"  trend: {' or '.join(t['required'])} — " + ("met" if t["ok"] else "NOT met"))
     out.append("")
-    if report.actions:
-        out.append("It calls for: " + "; ".join(label for _, label in report.actions))
+    if report.advised:
+        out.append("It calls for: " + "; ".join(label for _, label in report.advised))
+    # as the answer: what it calls for that is not recommended for what was reported, once per reason
+    by_reason: dict[str, list[str]] = {}
+    for w in report.not_advised:
+        by_reason.setdefault(withheld_text(w), []).append(w.label)
+    for why, labels in by_reason.items():
+        out += _wrap(f"Not advised for what you reported: {'; '.join(labels)} — {why}", "", hang="  ").splitlines()
     if report.concerns:
         out.append("It raises concern for: " + "; ".join(label for _, label in report.concerns))
     for prop, note in report.interpretations:

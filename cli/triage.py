@@ -162,8 +162,9 @@ def explain(target, findings, absent, duration, trend, strict, why_not, fmt):
     from ..kg.resolve import ResolutionError
     from ..queries.triage.report import rule_report
     from ..queries.triage.records import DISCLAIMER
-    from .render import (KIND_NAMES, explanation_dot, explanation_mermaid, report_dict, report_text, to_json,
-                         unresolved_text)
+    from ..queries.triage.sparql import engine_for
+    from .render import (KIND_NAMES, explanation_dot, explanation_mermaid, not_advised_heading, report_dict,
+                         report_text, to_json, unresolved_text)
     from .targets import resolve_target
 
     graph = load_graph()
@@ -173,12 +174,16 @@ def explain(target, findings, absent, duration, trend, strict, why_not, fmt):
         _bad_input(exc)
     presentation = _presentation(graph, findings, absent, duration, trend, strict)
     action = None if iri in rules else iri
-    reports = [rule_report(graph, presentation, rule, action) for rule in rules]
+    answer = engine_for(graph).triage(presentation, explain=False)  # what explain says agrees with the answer
+    reports = [rule_report(graph, presentation, rule, action, answer) for rule in rules]
+    action_id = str(iri).rsplit("/", 1)[1]
+    withheld = None if action is None else answer.withheld.get(action_id)
+    advised = any(rec.id == action_id and rec.kind == "now" for rec in answer.recommendations)
     # an action's rules: those that fire first, most urgent first, so the answer leads with why it is advised
     reports.sort(key=lambda r: (not r.fires, -r.urgency.rank, r.id))
     if fmt == "json":
         data = [report_dict(r, presentation) for r in reports]
-        click.echo(to_json(data[0] if len(data) == 1 else {"action": str(iri).rsplit("/", 1)[1], "rules": data}))
+        click.echo(to_json(data[0] if len(data) == 1 else {"action": action_id, "advised": advised, "rules": data}))
     elif fmt in ("dot", "mermaid"):
         explanations = [e for r in reports for e in r.explanations]
         title = " / ".join(r.label for r in reports)
@@ -202,6 +207,8 @@ def explain(target, findings, absent, duration, trend, strict, why_not, fmt):
                          f"(or mskg explain {str(iri).rsplit('/', 1)[1]} --why-not for all of them).")
             lines += ["", DISCLAIMER]
             text = (text.removesuffix(DISCLAIMER) if text else "") + "\n".join(lines)  # the 999 line once, last
+        if withheld is not None:  # fired rules call for it, and the answer does not recommend it: said first
+            text = not_advised_heading(withheld) + "\n\n" + text
         click.echo("\n".join(unresolved_text(presentation)) + text)
     _partial_exit(presentation)
 

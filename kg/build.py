@@ -302,6 +302,8 @@ class _Builder:
                 self.add(s, MSKG.hasBodySite, self.concept(fact["id"], site, "BodySite"))
             for feature in fact.get("features") or []:
                 self.add(s, MSKG.hasFeature, self.concept(fact["id"], feature, "ClinicalFinding"))
+            for complaint in fact.get("presents_with") or []:
+                self.add(s, MSKG.presentsWith, self.concept(fact["id"], complaint, "ClinicalFinding"))
             for activity in fact.get("aggravated_by") or []:
                 self.add(s, MSKG.aggravatedBy, self.concept(fact["id"], activity, "Activity"))
             for timeframe in fact.get("course") or []:
@@ -309,8 +311,14 @@ class _Builder:
             self.evidence(s, fact.get("evidence") or [])
             self.interpretations(fact, s)
         for fact in self.facts["concepts"]:
-            if (fact.get("features") or fact.get("aggravated_by")) and self.concept_roots[fact["id"]] != "Condition":
-                raise BuildError(f"fact {fact['id']!r}: only conditions have features or aggravating activities")
+            if (fact.get("features") or fact.get("aggravated_by") or fact.get("presents_with")) \
+                    and self.concept_roots[fact["id"]] != "Condition":
+                raise BuildError(f"fact {fact['id']!r}: only conditions have features, a presenting complaint or "
+                                 "aggravating activities")
+            for complaint in fact.get("presents_with") or []:  # a claim like any other: the article's words for it
+                if not any(f"presentsWith {complaint}" in (e.get("for") or []) for e in fact.get("evidence") or []):
+                    raise BuildError(f"fact {fact['id']!r}: presents_with {complaint!r} needs evidence "
+                                     f"'for: [presentsWith {complaint}]'")
 
     def terminology(self) -> None:
         for binding in self.bindings:

@@ -36,7 +36,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "urgency_levels": ("id", "rank", "label", "definition", "without_safety_net", "evidence", "interpretations"),
     "concepts": (
         "id", "parent", "label", "alt", "hidden", "definition", "region", "screens_every_region", "sites", "features",
-        "aggravated_by", "course", "evidence", "interpretations",
+        "presents_with", "aggravated_by", "course", "evidence", "interpretations",
     ),
     "timeframes": ("id", "label", "value", "upper", "unit", "bound", "approximate", "vague", "evidence"),
     "actions": (

@@ -175,10 +175,14 @@ class Match:
 class ResolutionError(ValueError):
     """An input matched no concept, or several equally; carries the input and the closest candidates."""
 
-    def __init__(self, text: str, reason: str, candidates: list[Match]):
+    def __init__(self, text: str, reason: str, candidates: list[Match], kind: str = "unmatched"):
         self.text = text
         self.reason = reason
         self.candidates = candidates
+        #: "ambiguous" or "several" when every candidate is a reading of the input (it matches several concepts
+        #: equally, asks which one, or names several findings); "unmatched" when the candidates are only the
+        #: closest wordings (spelling neighbours)
+        self.kind = kind
         listing = "; ".join(f"{m.concept.label} ({m.concept.id})" for m in candidates) or "none"
         super().__init__(f"{reason}: {text!r}. Closest matches: {listing}")
 
@@ -376,7 +380,7 @@ class Resolver:
             raise ResolutionError(text, "empty input", [])
         matches = self.lookup(text, roots)
         if len(matches) > 1:
-            raise ResolutionError(text, "ambiguous input matches several concepts equally", matches)
+            raise ResolutionError(text, "ambiguous input matches several concepts equally", matches, "ambiguous")
         if matches:
             return matches[0]
         other_kind = self.lookup(text, None)
@@ -403,11 +407,11 @@ class Resolver:
                     found, several = lead[:1], []
                 if several:
                     raise ResolutionError(text, "names several findings: give each as its own finding",
-                                          [Match(c, w, h) for c, w, h in several])
+                                          [Match(c, w, h) for c, w, h in several], "several")
                 contained = bool(found)
             if len(found) > 1:
                 raise ResolutionError(text, "ambiguous input matches several concepts equally",
-                                      [Match(c, w, h) for c, w, h in found])
+                                      [Match(c, w, h) for c, w, h in found], "ambiguous")
             if found:
                 concept, wording, how = found[0]
                 if corrected is not None:
@@ -498,7 +502,8 @@ class Resolver:
             if concept is not None and bag and any(b <= bag and not (bag - b - self._context_stems) for b in asked):
                 # the finding it may be, alone: never read as it, never dropped without saying so (spelling
                 # neighbours of a known wording are noise: "lost weight" is not faecal incontinence)
-                return ResolutionError(text, f"ambiguous: {question}", [Match(concept, concept.label, "label")])
+                return ResolutionError(text, f"ambiguous: {question}", [Match(concept, concept.label, "label")],
+                                       "ambiguous")
         if bag:
             allowed = set(roots) if roots is not None else None
             wider = {}
@@ -510,7 +515,8 @@ class Resolver:
             if len(wider) > 1:
                 ranked = sorted(wider.values(), key=lambda m: m.concept.label)
                 return ResolutionError(text, "ambiguous: it could be any of several findings; say more "
-                                             "(for example where, or one side or both)", ranked[:8])
+                                             "(for example where, or one side or both)", ranked[:8],
+                                       kind="ambiguous")
         return ResolutionError(text, "unknown finding or condition", closest)
 
     def closest(self, text: str, roots: Iterable[str] | None = None, limit: int = 5) -> list[Match]:

@@ -29,7 +29,7 @@ def test_validate_is_clean():
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     # every evidence entry of the facts file (a test in test_provenance counts them from the file itself)
-    assert lines[0] == "provenance  ok    272 quotes verbatim in the article at their offsets"
+    assert lines[0] == "provenance  ok    277 quotes verbatim in the article at their offsets"
     assert lines[1].startswith("shacl       ok    ") and lines[1].endswith("triples conform to the SHACL shapes")
     assert lines[2].startswith("owl         ok    owlready2 loads it: ")
     assert lines[-1] == "mskg validate: clean"

@@ -153,12 +153,12 @@ def test_a_calls_for_reading_is_shown_only_at_the_action_it_is_about():
 
 def test_regions_are_said_in_the_answer():
     only_fever = json.loads(CliRunner().invoke(cli, ["triage", "-f", "fever", "--format", "json"]).stdout)
-    assert only_fever["regions"] == {"reported": [], "every_region": True}
+    assert only_fever["regions"] == {"reported": [], "every_region": True, "said_nowhere": []}
     text = CliRunner().invoke(cli, ["triage", "-f", "fever"]).stdout
     assert "read against every body region" in text
     elbow = json.loads(CliRunner().invoke(cli, ["triage", "-f", "tennis elbow", "-f", "fever", "--format",
                                                 "json"]).stdout)
-    assert elbow["regions"] == {"reported": ["elbow-and-forearm"], "every_region": False}
+    assert elbow["regions"] == {"reported": ["elbow-and-forearm"], "every_region": False, "said_nowhere": []}
     assert "rf-fever-unwell" not in {f["id"] for f in elbow["flags"]}
     assert not {"saddle-anaesthesia", "urinary-retention"} & {n["id"] for n in elbow["not_asked"]}
 
@@ -288,6 +288,30 @@ def test_the_headline_names_where_to_seek_care_for_the_region(findings, headline
         assert "spine specialist" not in text
 
 
+@pytest.mark.parametrize(("flag", "findings", "heading", "calls_for"), [
+    ("rf-elbow-weight-loss-or-cancer", ["tennis elbow", "unexplained weight loss"],
+     "“Unexplained weight loss or a past history of cancer with elbow pain” FIRES  [red flag → prompt review]",
+     "It calls for: Get prompt medical evaluation of the elbow; Stop training now and get assessed"),
+    ("rf-elbow-swelling", ["tennis elbow", "marked elbow swelling"],
+     "“Marked swelling around the elbow” FIRES  [red flag → prompt review]",
+     "It calls for: Get prompt medical evaluation of the elbow; Stop training now and get assessed"),
+    ("rf-weight-loss-or-cancer", ["low back pain", "unexplained weight loss"],
+     "“Unexplained weight loss or a past history of cancer” FIRES  [red flag → prompt review]",
+     "It calls for: Arrange prompt clinical review (GP or a spine specialist); Scan now; Stop training now and get "
+     "assessed"),
+])
+def test_explain_heads_a_flag_with_its_tier_label_only(flag, findings, heading, calls_for):
+    """Cold review (issue 12): `mskg explain` headed the elbow's weight-loss flag "[red flag → prompt review: Arrange
+    prompt clinical review by a GP or a spine specialist (for the elbow, prompt medical evaluation).]", the prompt
+    review tier's definition, in the back's words. As the screen's headings: the tier's label only; where to seek
+    care is in what the rule itself calls for ("prompt medical evaluation" at the elbow, the article's words)."""
+    text = CliRunner().invoke(cli, ["explain", flag, *[a for f in findings for a in ("-f", f)]]).stdout
+    assert text.splitlines()[0] == heading
+    assert calls_for in text.splitlines()
+    if flag.startswith("rf-elbow"):
+        assert "spine" not in text
+
+
 def test_the_impact_advice_carries_its_condition():
     """'limit sprints, repeated cutting, and hard landings for a week if impact flares symptoms': only then."""
     g = load_graph()
@@ -405,9 +429,75 @@ def test_the_screen_says_what_each_finding_leads_to(engine):
     assert order == sorted(order)
     assert all(n["interpretations"] == [] for n in screen)
     _, elbow = _screen(["tennis-elbow"], engine)
+    # tennis elbow is elbow pain: not asked about it (mskg:presentsWith)
     assert {n["id"]: (n["urgency"], n["red_flag"]) for n in elbow} == _expected_screen(
         same_day=ELBOW_SAME_DAY | SYSTEMIC_SAME_DAY, prompt=SYSTEMIC_PROMPT | {"elbow-swelling"},
-        worth_asking={"elbow-injury", "elbow-pain"})
+        worth_asking={"elbow-injury"})
+
+
+@pytest.mark.parametrize("engine", ["compiled", "sparql"])
+@pytest.mark.parametrize("condition", ["tennis elbow", "golfer's elbow", "elbow tendinopathy"])
+def test_a_condition_is_not_asked_about_the_complaint_it_presents_with(engine, condition):
+    """Cold review (issue 12): the screen for tennis elbow asked "elbow pain" — noise to someone who said they have
+    tennis elbow, which the article heads "Tennis elbow (pain on the outside)". Decided from the graph: the condition
+    presents with elbow pain (mskg:presentsWith, with the article's words, a marked curator's reading), and what was
+    reported answers the question of what it presents with, in both engines. Whether the pain is rapidly worsening
+    still matters: it is the flag's trend, in the safety net."""
+    data, screen = _screen([condition], engine)
+    assert "elbow-pain" not in {n["id"] for n in screen}
+    assert [n["id"] for n in screen if not n["red_flag"]] == ["elbow-injury"]
+    assert ("nhs-111-or-urgent-same-day-care", "safety-net") in {(r["id"], r["kind"]) for r in data["recommendations"]}
+    text = CliRunner().invoke(cli, ["triage", "-f", condition, "--engine", engine]).stdout.splitlines()
+    worth = text.index("  worth asking — not red flags on their own; with a rapid worsening or another finding they "
+                       "can mean")
+    assert text[worth + 1:worth + 3] == ["    urgent same-day:", "     elbow injury"]
+    # an elbow alarm feature with no pain said: elbow pain is still asked (nothing reported answers it)
+    _, swollen = _screen(["marked elbow swelling"], engine)
+    assert ("elbow-pain", "urgent-same-day", False) in {(n["id"], n["urgency"], n["red_flag"]) for n in swollen}
+
+
+def test_a_complaint_left_unasked_could_change_no_rule():
+    """The screen leaves out a complaint a reported condition presents with only where its answer could change
+    nothing: every criterion of every rule that the complaint (or anything narrower) meets is met by the condition too,
+    and by each condition narrower than it (tennis elbow, by way of the elbow tendinopathy). Otherwise leaving the
+    question out could hide a flag."""
+    g = load_graph()
+
+    def broader(iri):
+        return set(g.transitive_objects(iri, RDFS.subClassOf))
+
+    checked = 0
+    for condition, complaint in g.subject_objects(MSKG.presentsWith):
+        narrower_complaints = set(g.transitive_subjects(RDFS.subClassOf, complaint))
+        for reported in g.transitive_subjects(RDFS.subClassOf, condition):
+            for rule, criterion in g.subject_objects(MSKG.hasCriterion):
+                triggers = set(g.objects(criterion, MSKG.anyOf))
+                if any(broader(c) & triggers for c in narrower_complaints):
+                    assert broader(reported) & triggers, (local(reported), local(complaint), local(rule))
+                    checked += 1
+    assert checked >= 12  # elbow pain is in the rapidly-worsening flag and the elbow's escalation rules
+
+
+def test_presents_with_is_the_articles_words_for_each_condition():
+    g = load_graph()
+    assert sorted((local(c), local(f)) for c, f in g.subject_objects(MSKG.presentsWith)) == [
+        ("elbow-tendinopathy", "elbow-pain"), ("golfers-elbow", "elbow-pain"), ("tennis-elbow", "elbow-pain")]
+    from mskg.kg.facts import load_facts
+
+    quotes = {c["id"]: [e["quote"] for e in c.get("evidence") or []
+                        if "presentsWith elbow-pain" in (e.get("for") or [])]
+              for c in load_facts()["concepts"] if c.get("presents_with")}
+    assert quotes == {
+        "elbow-tendinopathy": ["most sport-related elbow pain is an overload problem that settles with sensible load "
+                               "management"],
+        "tennis-elbow": ["Tennis elbow (pain on the outside)"],
+        "golfers-elbow": ["Golfer’s elbow (pain on the inside)"]}
+    assert all(q in ARTICLE_TEXT() for qs in quotes.values() for q in qs)
+    # a curator's reading, marked at each
+    for condition in quotes:
+        notes = [n for n in g.objects(ID[condition], MSKG.hasInterpretation)
+                 if g.value(n, MSKG.interpretsProperty) == MSKG.presentsWith]
+        assert len(notes) == 1, condition
 
 
 def test_the_text_view_groups_the_screen_by_what_it_leads_to():
@@ -436,7 +526,7 @@ def test_significant_trauma_keeps_every_regions_red_flags_in_the_screen(engine):
     # ... but the back's questions are asked after a heavy fall, as the curator's reading, marked
     assert {n["id"]: (n["urgency"], n["red_flag"]) for n in screen} == _expected_screen(
         emergency=BACK_999, same_day=BACK_SAME_DAY | ELBOW_SAME_DAY | (SYSTEMIC_SAME_DAY - {"significant-trauma"}),
-        prompt=SYSTEMIC_PROMPT | {"elbow-swelling"}, worth_asking=BACK_ONLY_WORSENING | {"elbow-injury", "elbow-pain"})
+        prompt=SYSTEMIC_PROMPT | {"elbow-swelling"}, worth_asking=BACK_ONLY_WORSENING | {"elbow-injury"})
     marked = {n["id"] for n in screen if n["interpretations"]}
     assert marked == BACK_999 | BACK_SAME_DAY | BACK_ONLY_WORSENING
     (note,) = {(i["property"], i["note"]) for n in screen for i in n["interpretations"]}

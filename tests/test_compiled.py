@@ -91,7 +91,7 @@ def test_the_compiled_form_survives_json(kb, graph):
     nodes, edges and each node's successor and predecessor order, which path searches follow) and the
     resolver's index included."""
     again = kb_from_json(orjson.loads(orjson.dumps(kb_to_json(kb))))
-    for name in ("concepts", "ancestors", "rules", "by_trigger", "urgencies", "actions",
+    for name in ("concepts", "ancestors", "answers", "rules", "by_trigger", "urgencies", "actions",
                  "labels", "regions", "notes", "screen", "trend_implies"):
         assert getattr(again, name) == getattr(kb, name), name
     before, after = kb.view, again.view

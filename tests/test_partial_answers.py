@@ -99,8 +99,8 @@ def test_a_spelling_correction_is_shown_as_read():
     assert result.exit_code == 0
     assert "You reported: sciatica (read “siatica” as “sciatica”)" in result.stdout
     data = json.loads(triage("-f", "siatica", "--format", "json").stdout)
-    assert data["findings"] == [{"input": "siatica", "id": "sciatica", "label": "sciatica", "how": "spelling",
-                                 "read_as": "sciatica"}]
+    assert data["findings"] == [{"input": "siatica", "inputs": ["siatica"], "id": "sciatica", "label": "sciatica",
+                                 "how": "spelling", "read_as": "sciatica"}]
 
 
 # ------------------------------------------------------------------ batch
@@ -242,3 +242,42 @@ def test_what_an_unknown_wording_could_be_is_judged_against_every_region(engine,
     text = triage(*args, "--engine", engine).stdout
     assert "Keep active" not in text.split("You reported")[0] and "keep moving" not in text
     assert "  On what was understood only: SELF-CARE." in text
+
+
+@pytest.mark.parametrize("inputs, kind", [
+    (["low back pain", "numbness"], "ambiguous"),  # any of several findings: say more
+    (["low back pain", "lost weight"], "ambiguous"),  # the lexicon asks whether the weight loss is unexplained
+    (["tennis elbow", "severe unrelenting pain in my back"], "several"),
+    (["tennis elbow", "pins and needles"], "where"),  # a site-less wording beside the elbow: say where
+    (["low back pain", "trouble down below"], "unmatched"),  # the candidates are spelling neighbours
+])
+def test_an_unresolved_input_carries_the_kind_the_resolver_gave_it(inputs, kind):
+    from mskg.kg.load import load_compiled
+    from mskg.queries.triage.records import make_presentation
+
+    (item,) = make_presentation(load_compiled().resolver, inputs).unresolved
+    assert item.kind == kind
+
+
+def test_what_an_input_could_be_follows_its_kind_not_the_wording_of_its_reason():
+    """Self-review (issue 12): TriageResult.unsettled decided whether every candidate is a reading by matching the
+    reason's first words ("ambiguous", "names several findings"): a reworded reason would have silently narrowed
+    "could be" to the closest match. The kind is a field. Here the reasons are swapped on purpose: of candidates
+    numbness in one leg (not a red flag on its own) then saddle anaesthesia (999), an ambiguous input could be the
+    emergency; an unmatched one only its closest match, which is no red flag on its own."""
+    from dataclasses import replace
+
+    from mskg.kg.load import load_compiled
+    from mskg.queries.triage.compiled import CompiledTriageEngine
+    from mskg.queries.triage.records import Unresolved, make_presentation
+
+    kb = load_compiled()
+    p = make_presentation(kb.resolver, ["low back pain"])
+    candidates = (("leg-numbness", "numbness in one leg"), ("saddle-anaesthesia", "saddle anaesthesia"))
+    ambiguous = Unresolved("numb down there", "unknown finding or condition", candidates, kind="ambiguous")
+    unmatched = Unresolved("numb down there", "ambiguous input matches several concepts equally", candidates)
+    engine = CompiledTriageEngine(kb)
+    (could,) = engine.triage(replace(p, unresolved=(ambiguous,)), explain=False).unsettled
+    assert (could[0].input, [(s.id, s.urgency.id) for s in could[1]]) == (
+        "numb down there", [("saddle-anaesthesia", "emergency")])
+    assert engine.triage(replace(p, unresolved=(unmatched,)), explain=False).unsettled == []

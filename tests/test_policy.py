@@ -11,7 +11,8 @@ over the graph and compare it with what the engine returns, on generated present
 - a minimal trigger set is a smallest set of reported findings meeting every criterion, the first in
   sorted order among those of that size;
 - findings reported absent change nothing but the red-flag screen, which leaves out what was reported
-  (or anything narrower) and what was reported absent (or anything broader);
+  (or anything narrower, or the complaint a reported condition presents with) and what was reported absent (or
+  anything broader);
 - a rule of a body region is in play only when a finding of that region is reported, or only systemic
   findings are; when care is needed today (a level without a safety net), no safety net is shown.
 """
@@ -271,7 +272,11 @@ def test_absent_findings_change_only_the_screen_and_the_screen_follows_the_hiera
         without = engine.triage(Presentation(p.findings, (), p.duration_days, p.trend), explain=False)
         assert (result.urgency, result.training, [(r.id, r.fires) for r in result.rules]) == \
                (without.urgency, without.training, [(r.id, r.fires) for r in without.rules])
+        # what was reported answers the question of anything broader, and of the complaint a reported condition (or
+        # a broader one) presents with (tennis elbow: elbow pain), and anything broader than that
         reported_closure = set().union(*(closure(r.concept.id) for r in p.findings))
+        reported_closure |= set().union(*(closure(str(c)[len(str(ID)):]) for a in set(reported_closure)
+                                          for c in g.objects(ID[a], MSKG.presentsWith)))
         absent = {r.concept.id for r in p.absent}
         expected = [f for f in red if f not in reported_closure and not (closure(f) & absent)]
         expected.sort(key=lambda f: (not red[f][0], -red[f][1], labels[f], f))

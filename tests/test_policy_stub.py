@@ -320,3 +320,34 @@ def test_a_safety_net_set_aside_by_an_action_recommended_now_is_gone_without_err
     results = [rule("emergency", "RedFlag", "emergency"), rule("same-day", "EscalationRule", "same-day", False)]
     policy = Superseding(results, {"emergency": ["call-999"], "same-day": ["call-111"]})
     assert recs(answer(policy)) == [("call-999", "now", "emergency", ("emergency",))]
+
+
+def test_a_red_flag_said_nowhere_keeps_the_advice_of_the_region_that_was_said():
+    """A region is one form inside triage, its id "region/<name>" (an action's mskg:inRegion and a concept's region
+    alike). The policy compared the regions said, cut to "<name>", with an action's region "region/<name>": beside
+    a red flag said with no site (HAZ-33), the elbow's own advice was left out with the back's scan."""
+    from mskg.kg.resolve import Concept
+    from mskg.queries.triage.records import Reported, Withheld
+
+    class Regional(StubPolicy):
+        def region_of(self, action):
+            return {"back-scan": "region/back-and-leg", "elbow-advice": "region/elbow-and-forearm"}.get(
+                action.rsplit("/", 1)[-1])
+
+        def regions(self, presentation):  # as the engines: each finding's region, in its one form
+            present = frozenset(r.concept.region for r in presentation.findings)
+            return present, not present
+
+    def reported(name, region, said_nowhere=False):
+        concept = Concept(URIRef(EX + name), name, name, (), "symptom", "ClinicalFinding", (), region=region)
+        return Reported(name, concept, said_nowhere=said_nowhere)
+
+    policy = Regional([rule("flag", "RedFlag", "same-day")],
+                      {"flag": ["call-111", "back-scan", "elbow-advice"]}, care={"call-111"})
+    presentation = Presentation((reported("elbow-complaint", "region/elbow-and-forearm"),
+                                 reported("severe-pain", "region/back-and-leg", said_nowhere=True)))
+    result = policy.triage(presentation, explain=False)
+    assert recs(result) == [("call-111", "now", "same-day", ("flag",)), ("elbow-advice", "now", "same-day", ("flag",))]
+    assert result.regions == ("region/elbow-and-forearm",) and result.said_nowhere == ("severe-pain",)
+    assert result.withheld == {"back-scan": Withheld("back-scan", "label of back-scan", "said-nowhere",
+                                                     (("severe-pain", "severe-pain"),), "region/back-and-leg")}

@@ -327,3 +327,77 @@ def test_the_text_view_says_the_red_flag_was_read_without_its_region():
             "is read as the red flag wherever it is (the safer reading), but no back and leg advice (such as a "
             "scan) is given for it.") in " ".join(text.split())
     assert "Scan now" not in text and text.splitlines()[-1] == DISCLAIMER
+
+
+SAID_NOWHERE = ("“severe unrelenting pain” says no body site and what else you reported is about another region: it is "
+                "read as the red flag wherever it is (the safer reading), but no back and leg advice (such as a scan) "
+                "is given for it.")
+ELBOW_AND_SEVERE_PAIN = ["-f", "tennis elbow", "-f", "severe unrelenting pain"]
+
+
+def explain(*args: str) -> str:
+    result = CliRunner().invoke(cli, ["explain", *args])
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+@pytest.mark.parametrize("engine", ["compiled", "sparql"])
+def test_the_json_says_which_finding_was_read_without_its_region(engine):
+    """Cold review (issue 12, HAZ-33): regions.reported listed the back for tennis elbow with "severe unrelenting
+    pain", though nothing was said of the back. Only the regions said are listed; the finding read without its
+    region is in regions.said_nowhere."""
+    _, data = answer(*ELBOW_AND_SEVERE_PAIN, "--engine", engine)
+    assert data["regions"] == {"reported": ["elbow-and-forearm"], "every_region": False,
+                               "said_nowhere": ["severe-unrelenting-pain"]}
+    _, data = answer("-f", "tennis elbow", "-f", "low back pain", "-f", "severe unrelenting pain", "--engine", engine)
+    assert data["regions"] == {"reported": ["back-and-leg", "elbow-and-forearm"], "every_region": False,
+                               "said_nowhere": []}
+
+
+def test_explaining_the_red_flag_said_nowhere_agrees_with_the_answer():
+    """Cold review (issue 12, HAZ-33): the answer leaves out the spinal scan, and `mskg explain` still listed "Scan
+    now" among what the flag calls for. The explanation lists what the answer recommends, and says why the scan is
+    not advised, in the answer's words."""
+    lines = explain("rf-severe-worsening-pain", *ELBOW_AND_SEVERE_PAIN).splitlines()
+    assert lines[0] == "“Severe, unrelenting pain that is rapidly worsening” FIRES  [red flag → urgent same-day]"
+    assert "It calls for: Use NHS 111 or seek urgent same-day care; Stop training now and get assessed" in lines
+    start = next(i for i, line in enumerate(lines) if line.startswith("Not advised for what you reported:"))
+    said = " ".join(line.strip() for line in lines[start:start + 3])
+    assert said == f"Not advised for what you reported: Scan now — {SAID_NOWHERE}"
+    assert lines[start + 3] == "It raises concern for: serious spinal pathology"
+    # beside back pain the scan is advised, and the explanation says so
+    back = explain("rf-severe-worsening-pain", "-f", "low back pain", "-f", "severe unrelenting pain").splitlines()
+    assert ("It calls for: Use NHS 111 or seek urgent same-day care; Scan now; Stop training now and get assessed"
+            in back)
+    assert not any(line.startswith("Not advised") for line in back)
+
+
+def test_explaining_the_scan_says_first_that_it_is_not_advised():
+    text = explain("scan-now", *ELBOW_AND_SEVERE_PAIN)
+    assert " ".join(text.split("\n\n")[0].split()) == (
+        f"“Scan now” is not advised for what you reported: {SAID_NOWHERE} The rules that would call for it:")
+    assert text.split("\n\n")[1].startswith("“Severe, unrelenting pain that is rapidly worsening” FIRES")
+    data = json.loads(CliRunner().invoke(cli, ["explain", "scan-now", *ELBOW_AND_SEVERE_PAIN, "--format",
+                                               "json"]).stdout)
+    assert (data["action"], data["advised"]) == ("scan-now", False)
+    (fired,) = [r for r in data["rules"] if r["fires"]]
+    assert fired["rule"]["id"] == "rf-severe-worsening-pain"
+    assert fired["not_advised"] == [{"id": "scan-now", "label": "Scan now", "why": "said-nowhere",
+                                     "by": ["severe-unrelenting-pain"], "note": SAID_NOWHERE}]
+    assert [c["id"] for c in fired["calls_for"]] == ["nhs-111-or-urgent-same-day-care", "scan-now", "stop-training"]
+    back = json.loads(CliRunner().invoke(cli, ["explain", "scan-now", "-f", "low back pain", "-f",
+                                               "severe unrelenting pain", "--format", "json"]).stdout)
+    assert back["advised"] is True and all(r["not_advised"] == [] for r in back["rules"])
+
+
+def test_explaining_a_flag_of_fever_alone_agrees_that_no_scan_is_given():
+    """The same agreement where only systemic findings were reported: fever with feeling very unwell is read against
+    every region, and no spinal scan is given for it (the answer's recommendations), nor listed by explain."""
+    _, data = answer("-f", "fever", "-f", "feeling very unwell")
+    assert [r["id"] for r in data["recommendations"]] == ["nhs-111-or-urgent-same-day-care", "stop-training"]
+    lines = explain("rf-fever-unwell", "-f", "fever", "-f", "feeling very unwell").splitlines()
+    assert "It calls for: Use NHS 111 or seek urgent same-day care; Stop training now and get assessed" in lines
+    start = next(i for i, line in enumerate(lines) if line.startswith("Not advised for what you reported:"))
+    assert " ".join(line.strip() for line in lines[start:start + 3]) == (
+        "Not advised for what you reported: Scan now — only general findings (such as fever) were reported: they are "
+        "read against every body region, but no advice for one region (such as a scan) is given for them.")

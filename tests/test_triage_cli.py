@@ -20,9 +20,9 @@ def test_triage_saddle_numbness_json():
     data = json.loads(result.output)
     assert list(data) == ["findings", "absent", "unresolved", "duration_days", "trend", "regions", "urgency", "training",
                           "flags", "recommendations", "unsettled", "not_asked", "disclaimer"]
-    assert data["regions"] == {"reported": ["back-and-leg"], "every_region": False}
-    assert data["findings"] == [{"input": "saddle numbness", "id": "saddle-anaesthesia", "label": "saddle anaesthesia",
-                                 "how": "synonym", "read_as": None}]
+    assert data["regions"] == {"reported": ["back-and-leg"], "every_region": False, "said_nowhere": []}
+    assert data["findings"] == [{"input": "saddle numbness", "inputs": ["saddle numbness"], "id": "saddle-anaesthesia",
+                                 "label": "saddle anaesthesia", "how": "synonym", "read_as": None}]
     assert data["unresolved"] == []
     assert data["urgency"] == {"id": "emergency", "label": "emergency", "rank": 4}
     assert data["training"] == "stop"
@@ -62,7 +62,8 @@ def test_triage_duration_and_absent_in_json():
     data = json.loads(run("triage", "-f", "tennis elbow", "-d", "2w", "-t", "unchanged", "-a", "fever",
                           "--format", "json").output)
     assert data["duration_days"] == 14 and data["trend"] == "unchanged"
-    assert data["absent"] == [{"input": "fever", "id": "fever", "label": "fever", "how": "label", "read_as": None}]
+    assert data["absent"] == [{"input": "fever", "inputs": ["fever"], "id": "fever", "label": "fever", "how": "label",
+                               "read_as": None}]
     assert data["urgency"]["id"] == "routine-review"
     assert "fever" not in {n["id"] for n in data["not_asked"]}
     gp = next(r for r in data["recommendations"] if r["id"] == "gp-review-elbow")
@@ -95,8 +96,8 @@ def test_explain_reads_well_to_a_person():
     result = run("explain", "rf-saddle-anaesthesia", "--finding", "saddle numbness")
     assert result.exit_code == 0
     out = result.output
-    assert out.startswith("“New numbness or altered feeling around the saddle area” FIRES  "
-                          "[red flag → emergency: Call 999 / go to A&E now.]")
+    assert out.startswith("“New numbness or altered feeling around the saddle area” FIRES  [red flag → emergency]")
+    assert "It calls for: Call 999 or go to A&E now; Scan now; Stop training now and get assessed" in out
     assert "  saddle anaesthesia (symptom) — you reported “saddle numbness”" in out
     assert "  └─ triggers → New numbness or altered feeling around the saddle area (red flag)" in out
     assert "     └─ sets urgency → emergency (urgency level)" in out

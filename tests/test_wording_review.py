@@ -69,6 +69,38 @@ def test_one_legs_finding_on_both_legs_is_the_both_legs_emergency(engine, inputs
     assert data["recommendations"][0]["id"] == "call-999-or-ae"
 
 
+@pytest.mark.parametrize("inputs, finding, text", [
+    (["numbness in my left leg", "numbness in my right leg"], "bilateral-leg-numbness",
+     "You reported: numbness in both legs (“numbness in my left leg” and “numbness in my right leg”, read together "
+     "as both legs)"),
+    (["weakness in my right leg", "now the other leg too"], "bilateral-leg-weakness",
+     "You reported: weakness in both legs (“weakness in my right leg” and “now the other leg too”, read together as "
+     "both legs)"),
+    (["numbness in my left leg", "numbness in both legs"], "bilateral-leg-numbness",
+     "You reported: numbness in both legs (“numbness in my left leg” and “numbness in both legs”, read together as "
+     "both legs)"),
+    # one input naming both legs is one input
+    (["weakness in my right leg and now the other leg too"], "bilateral-leg-weakness",
+     "You reported: weakness in both legs (“weakness in my right leg and now the other leg too”, with the other leg "
+     "reported too, read as both legs)"),
+    # one leg said twice is one leg, and both inputs are shown
+    (["numbness in my left leg", "numb left foot"], "leg-numbness",
+     "You reported: numbness in one leg (“numbness in my left leg” and “numb left foot”)"),
+])
+def test_every_input_read_into_one_finding_is_shown(inputs, finding, text):
+    """Cold review (issue 12): "numbness in my left leg" with "numbness in my right leg", read together as numbness
+    in both legs, was shown as understood from the first input only: the second had vanished from what the person
+    was told was understood. Every input read into a finding is listed, in the text, the JSON and the batch."""
+    data = triage(*inputs)
+    assert [(f["id"], f["input"], f["inputs"]) for f in data["findings"]] == [(finding, inputs[0], inputs)]
+    assert data["unresolved"] == []
+    lines = CliRunner().invoke(cli, ["triage", *[a for i in inputs for a in ("-f", i)]]).stdout.splitlines()
+    assert text in lines
+    line = json.dumps({"id": "x", "findings": inputs}) + "\n"
+    batch = CliRunner().invoke(cli, ["triage", "--batch", "-", "--no-explain"], input=line)
+    assert [(f["id"], f["inputs"]) for f in json.loads(batch.stdout)["findings"]] == [(finding, inputs)]
+
+
 @pytest.mark.parametrize("inputs, finding", [
     (["numbness in my left leg"], "leg-numbness"),
     (["numbness in my left leg", "numb left foot"], "leg-numbness"),  # one side twice: still one leg

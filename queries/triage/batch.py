@@ -21,7 +21,7 @@ from typing import IO, Any
 
 from ...kg.resolve import Match, ResolutionError
 from .records import (Presentation, PresentationError, Reported, TriageResult, Unresolved, UnresolvedInputs,
-                      ask_where, parse_duration, parse_trend, read_both_legs)
+                      ask_where, parse_duration, parse_trend, read_both_legs, unique_findings)
 
 
 @dataclass(frozen=True)
@@ -186,11 +186,8 @@ class BatchTriage:
         both, unresolved = read_both_legs(self._resolver, resolved[0], unresolved)
         kept, kept_absent, asked = ask_where(self._resolver, both, resolved[1])
         unresolved += asked
-        present: dict[str, Reported] = {}
-        missing: dict[str, Reported] = {}
-        for items, into in ((kept, present), (kept_absent, missing)):
-            for item in items:
-                into.setdefault(item.concept.id, item)
+        present = {item.concept.id: item for item in unique_findings(kept)}
+        missing = {item.concept.id: item for item in unique_findings(kept_absent)}
         if unresolved and self.strict:
             raise UnresolvedInputs(unresolved, "not understood (--strict): ")
         if not present:

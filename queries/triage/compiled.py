@@ -24,7 +24,7 @@ from .records import SYSTEMIC, Presentation, RuleResult, Screened, Urgency
 from .timing import TREND_IDS, TREND_IRIS
 
 #: Bump when the compiled form changes shape, so old caches are not read.
-COMPILED_FORMAT = 8
+COMPILED_FORMAT = 9
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,9 @@ class CompiledKB:
 
     concepts: list[Concept]
     ancestors: dict[str, frozenset[str]]  # concept id -> itself and every broader concept id
+    # concept id -> its ancestors and every finding it implies (mskg:presentsWith of it or a broader concept, and
+    # those findings' ancestors): reporting it answers the screen's question of each
+    answers: dict[str, frozenset[str]]
     rules: list[CompiledRule]
     by_trigger: dict[str, tuple[int, ...]]  # trigger concept id -> indices of rules that use it
     urgencies: dict[str, Urgency]
@@ -80,6 +83,10 @@ def compile_kb(graph: Graph) -> CompiledKB:
     for concept in concepts:
         ancestors[concept.id] = frozenset(
             _local(a) for a in graph.transitive_objects(concept.iri, RDFS.subClassOf) if str(a).startswith(str(ID)))
+    answers = {}
+    for concept in concepts:
+        implied = {_local(p) for a in ancestors[concept.id] for p in graph.objects(ID[a], MSKG.presentsWith)}
+        answers[concept.id] = ancestors[concept.id].union(*(ancestors.get(p, frozenset((p,))) for p in implied))
     rule_types = {t for t in graph.transitive_subjects(RDFS.subClassOf, MSKG.TriageRule) if t != MSKG.TriageRule}
     rules = []
     for rule in sorted({r for t in rule_types for r in graph.subjects(RDF.type, t)}, key=str):
@@ -139,14 +146,14 @@ def compile_kb(graph: Graph) -> CompiledKB:
 
     notes = {iri: read_interpretations(graph, iri)
              for iri in [*(r.iri for r in rules), *actions, *(ID[c] for c in sorted(widening))]}
-    return CompiledKB(concepts, ancestors, rules, {k: tuple(sorted(set(v))) for k, v in by_trigger.items()},
+    return CompiledKB(concepts, ancestors, {k: v for k, v in answers.items() if v != ancestors[k]}, rules, {k: tuple(sorted(set(v))) for k, v in by_trigger.items()},
                       urgencies, actions, labels, regions, {k: v for k, v in notes.items() if v},
                       region_screen, widening, trend_implies,
                       GraphView(graph), Resolver(concepts, regions=regions_from_graph(graph)))
 
 
 #: The type of each field of a CompiledKB read from the cache (anything else is rebuilt).
-_FIELD_TYPES = {"concepts": list, "ancestors": dict, "rules": list, "by_trigger": dict, "urgencies": dict,
+_FIELD_TYPES = {"concepts": list, "ancestors": dict, "answers": dict, "rules": list, "by_trigger": dict, "urgencies": dict,
                 "actions": dict, "labels": dict, "regions": dict, "notes": dict,
                 "screen": list, "widening": frozenset, "trend_implies": dict}
 
@@ -232,9 +239,12 @@ class CompiledTriageEngine(TriagePolicy):
         return results
 
     def not_asked(self, presentation: Presentation) -> list[Screened]:
-        reported = set()
+        reported, answered = set(), set()  # what was reported and anything broader; and what it answers
         for r in presentation.findings:
-            reported |= self.kb.ancestors.get(r.concept.id, frozenset((r.concept.id,)))
+            broader = self.kb.ancestors.get(r.concept.id, frozenset((r.concept.id,)))
+            reported |= broader
+            # a condition answers the question of the complaint it presents with (see red_flag_screen.rq)
+            answered |= self.kb.answers.get(r.concept.id, broader)
         absent = {r.concept.id for r in presentation.absent}
         present, every_region = self.regions(presentation)
         in_play = None if every_region else present | {SYSTEMIC}
@@ -242,7 +252,7 @@ class CompiledTriageEngine(TriagePolicy):
         by_rank = {u.rank: u for u in self.urgencies.values()}
         screened = []
         for f, label, region, flags in self.kb.screen:
-            if f in reported or (absent and self.kb.ancestors.get(f, frozenset((f,))) & absent):
+            if f in answered or (absent and self.kb.ancestors.get(f, frozenset((f,))) & absent):
                 continue
             regular = in_play is None or region in in_play
             counted = [(rank, alone) for flag_region, rank, alone in flags

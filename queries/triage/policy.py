@@ -10,11 +10,16 @@ them with one policy, written once:
 - a rule whose findings are present but whose duration or trend is not (yet) met contributes its
   actions as a 'safety-net', saying when they would apply;
 - when only systemic findings were reported (every region is read, conservatively), an action for one
-  body region that is not where to seek care (a spinal scan for a fever alone) is left out;
+  body region that is not where to seek care (a spinal scan for a fever alone) is left out; so is one for a
+  region nothing was said of, called for by a red flag said there with no body site beside another region's
+  findings (a spinal scan for "severe unrelenting pain" beside tennis elbow, HAZ-33);
 - an action the graph says is superseded by another (mskg:supersededBy: 'no routine early scan' once MRI
   or a scan is called for) is left out while that other is recommended now;
 - recommendations come 'now' before 'safety-net', most urgent first; at one urgency, where to seek
   care comes first (999 or A&E, then NHS 111 or same-day care, then a clinical review), then the rest.
+
+A fired rule's action the answer does not recommend now is kept with why (``TriageResult.withheld``), so that
+``mskg explain`` says what the answer did.
 
 Nothing clinical is decided here: which rule fires, at what urgency, calling for what, is data in the graph.
 """
@@ -27,7 +32,7 @@ from dataclasses import replace
 from rdflib import URIRef
 
 from ...ontology.namespaces import local_id as _local
-from .records import Presentation, Recommendation, RuleResult, Screened, TriageResult, Urgency
+from .records import Presentation, Recommendation, RuleResult, Screened, TriageResult, Urgency, Withheld
 
 
 class TriagePolicy:
@@ -140,13 +145,17 @@ class TriagePolicy:
         """The answer once an engine has decided which rules fire, at what urgency, and whether training
         stops: one place for every engine (the OWL reasoner decides those three differently)."""
         fired = [r for r in rules if r.fires]
-        present, every_region = self.regions(presentation)
-        recommendations = self._shown(self._recommendations(rules, stop), urgency, every_region, presentation)
+        _, every_region = self.regions(presentation)
+        said = self.said_regions(presentation)
+        recommendations = self._shown(self._recommendations(rules, stop), urgency, every_region, said)
         result = TriageResult(presentation, urgency, "stop" if stop else "modify", rules, recommendations,
-                              self.screen(presentation), regions=tuple(sorted(present)),
+                              self.screen(presentation), regions=tuple(sorted(said)),
                               every_region=every_region,
                               interpretations=self._interpretations(fired, recommendations),
-                              red_flags=self.red_flags_anywhere())
+                              red_flags=self.red_flags_anywhere(),
+                              said_nowhere=tuple(r.concept.id for r in presentation.findings if r.said_nowhere),
+                              withheld=self._withheld(fired, stop, recommendations, every_region, said,
+                                                      presentation))
         if explain:
             self.explain(result)
         return result
@@ -171,22 +180,64 @@ class TriagePolicy:
                                     for note in self.interpretations_of(iri)))
         return [replace(s, interpretations=notes) if s.widened else s for s in screened]
 
+    def said_regions(self, presentation: Presentation) -> frozenset[str]:
+        """The body regions something was said of: those of the findings reported, leaving out a red flag said with
+        no body site beside another region's findings (``said_nowhere``: read wherever it is, HAZ-33), whose region
+        still puts its rules in play but was never said."""
+        return self.regions(Presentation(tuple(r for r in presentation.findings if not r.said_nowhere)))[0]
+
+    def _regional_advice_left_out(self, action: URIRef, every_region: bool, said: frozenset[str]) -> bool:
+        """Whether an action for one body region, not where to seek care, is left out: with only systemic findings
+        (nothing of a body region was reported: no scan of one), or of a region nothing was said of (a red flag
+        said with no site beside another region's findings keeps its urgency, not its region's scan: HAZ-33)."""
+        region = self.region_of(action)
+        if region is None or self.is_care_seeking(action):
+            return False
+        return every_region or region not in said
+
     def _shown(self, recommendations: list[Recommendation], urgency: Urgency, every_region: bool,
-               presentation: Presentation | None = None) -> list[Recommendation]:
+               said: frozenset[str]) -> list[Recommendation]:
         """The recommendations an answer at ``urgency`` shows (every engine's answer goes through here)."""
-        if every_region:  # nothing of a body region was reported: no scan of one
-            recommendations = [r for r in recommendations
-                               if self.region_of(r.iri) is None or self.is_care_seeking(r.iri)]
-        elif presentation is not None and any(r.said_nowhere for r in presentation.findings):
-            # a red flag said with no site beside another region's findings keeps its urgency, not its region's
-            # scan: only the regions something was said of get region-specific advice (HAZ-33)
-            said = {(r.concept.region or "").rsplit("/", 1)[-1] for r in presentation.findings if not r.said_nowhere}
-            recommendations = [r for r in recommendations
-                               if self.region_of(r.iri) in said or self.region_of(r.iri) is None
-                               or self.is_care_seeking(r.iri)]
+        recommendations = [r for r in recommendations
+                           if not self._regional_advice_left_out(r.iri, every_region, said)]
         if urgency.without_safety_net:  # care is needed now: no weeks-long "if it does not improve" advice
             recommendations = [r for r in recommendations if r.kind != "safety-net"]
         return recommendations
+
+    def _withheld(self, fired: list[RuleResult], stop: bool, recommendations: list[Recommendation],
+                  every_region: bool, said: frozenset[str], presentation: Presentation) -> dict[str, Withheld]:
+        """The actions a fired rule calls for that the answer does not recommend now, each with why: what
+        ``mskg explain`` must say of a rule or action so that it agrees with the answer."""
+        now = {rec.iri for rec in recommendations if rec.kind == "now"}
+        callers: dict[URIRef, list[RuleResult]] = {}
+        for rule in fired:
+            for action, _, _ in self.actions_of(rule.iri):
+                callers.setdefault(action, []).append(rule)
+
+        def silenced(action: URIRef) -> bool:  # as _recommendations: a red flag fired, no training advice of others
+            return stop and all(r.kind == "SelfCareRule"
+                                or (not r.is_red_flag and self.is_training_modification(action))
+                                for r in callers[action])
+
+        called = {action for action in callers if not silenced(action)}  # called now, before any is set aside
+        out: dict[str, Withheld] = {}
+        for action, rules in callers.items():
+            if action in now:
+                continue
+            if silenced(action):
+                why, by = "stop", tuple((r.id, r.label) for r in rules)
+            elif self.superseded_by(action) & called:
+                by = tuple(sorted((_local(a), self.label(a)) for a in self.superseded_by(action) & called))
+                why = "superseded"
+            elif self._regional_advice_left_out(action, every_region, said):
+                region = self.region_of(action)
+                nowhere = tuple((r.concept.id, text) for r in presentation.findings
+                                if r.said_nowhere and r.concept.region == region for text in r.inputs)
+                why, by = ("every-region", ()) if every_region else ("said-nowhere", nowhere)
+            else:  # not reached while the clauses above are the whole policy: said plainly rather than guessed
+                why, by = "other", ()
+            out[_local(action)] = Withheld(_local(action), self.label(action), why, by, self.region_of(action))
+        return out
 
     def _recommendations(self, rules: list[RuleResult], stop: bool) -> list[Recommendation]:
         """The actions the rules call for, 'now' (fired) or as a safety net (not yet met); see the module."""

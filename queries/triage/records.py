@@ -16,9 +16,9 @@ from ...kg.resolve import Concept, ResolutionError, resolver_for
 from ...ontology.namespaces import MSKG
 from .timing import TREND_IRIS, TRENDS, PresentationError, parse_duration, parse_trend
 
-__all__ = ["DISCLAIMER", "PRESENTATION", "SYSTEMIC", "TRENDS", "Presentation", "PresentationError", "Recommendation", "Reported",
-           "RuleResult", "Screened", "TriageResult", "Unresolved", "UnresolvedInputs", "Urgency", "ask_where", "make_presentation",
-           "parse_duration", "parse_trend", "read_both_legs", "resolve_inputs"]
+__all__ = ["DISCLAIMER", "PRESENTATION", "READINGS", "SYSTEMIC", "TRENDS", "Presentation", "PresentationError", "Recommendation", "Reported",
+           "RuleResult", "Screened", "TriageResult", "Unresolved", "UnresolvedInputs", "Urgency", "Withheld", "ask_where", "make_presentation",
+           "parse_duration", "parse_trend", "read_both_legs", "region_name", "resolve_inputs", "unique_findings"]
 
 DISCLAIMER = (
     "Information, not medical advice: mskg reports what one patient-facing article says and does not "
@@ -29,6 +29,14 @@ PRESENTATION = URIRef("urn:mskg:presentation")
 #: The id of the systemic body region: findings of the whole person (fever, weight loss …), which count
 #: alongside a finding of any region; with only these, every region's rules are read, conservatively.
 SYSTEMIC = "region/systemic"
+#: The kinds of unresolved input whose candidates are each a reading of it (see :attr:`Unresolved.kind`).
+READINGS = frozenset({"ambiguous", "several", "where"})
+
+
+def region_name(region: str) -> str:
+    """A region id's name, for the views: "region/back-and-leg" -> "back-and-leg". Inside triage a region is always
+    its id, "region/<name>" (the local id of its mskg:inRegion IRI, as :data:`SYSTEMIC`); only the views name it."""
+    return region.removeprefix("region/")
 
 
 @dataclass(frozen=True)
@@ -42,6 +50,15 @@ class Reported:
     #: said with no body site beside findings of another region only, and kept (lexicon ``site_less_kept``):
     #: its urgency stands, but no region-specific advice of its region is shown for it
     said_nowhere: bool = False
+    #: the other inputs read into this finding with ``input``: "numbness in my right leg" beside "numbness in my left
+    #: leg" (read together as numbness in both legs, with "now the other leg too" when that named the second leg), or
+    #: another wording of the same finding
+    also_from: tuple[str, ...] = ()
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        """Every input read into this finding, in the order typed, each once."""
+        return tuple(dict.fromkeys((self.input, *self.also_from)))
 
 
 @dataclass(frozen=True)
@@ -52,10 +69,19 @@ class Unresolved:
     reason: str
     candidates: tuple[tuple[str, str], ...]  # (id, label), closest first
     absent: bool = False  # typed as a finding reported absent
+    #: what the candidates are: "ambiguous", "several" (the resolver's kinds) or "where" (a site-less wording asked
+    #: about) when each candidate is a reading of the input; "unmatched" when they are only the closest wordings
+    kind: str = "unmatched"
+
+    @property
+    def candidates_are_readings(self) -> bool:
+        """Whether every candidate is a reading of the input, not a spelling neighbour of it."""
+        return self.kind in READINGS
 
     @classmethod
     def from_error(cls, error: ResolutionError, absent: bool = False) -> "Unresolved":
-        return cls(error.text, error.reason, tuple((m.concept.id, m.concept.label) for m in error.candidates), absent)
+        return cls(error.text, error.reason, tuple((m.concept.id, m.concept.label) for m in error.candidates), absent,
+                   error.kind)
 
     def __str__(self) -> str:
         close = ", ".join(label for _, label in self.candidates[:3])
@@ -150,10 +176,15 @@ def read_both_legs(resolver, present: Sequence[Reported], unresolved: Sequence[U
         crossed = across and any(item in sided for item in items)
         if (counterpart_id in already or crossed or resolver.names_both_legs(texts)
                 or resolver.names_both_legs([*texts, *(u.input for u in sides_only)])):
-            used = used or not (counterpart_id in already or crossed or resolver.names_both_legs(texts))
+            side_named = not (counterpart_id in already or crossed or resolver.names_both_legs(texts))
+            used = used or side_named
             counterpart = resolver.concepts[counterpart_id]
+            # every input read into the both-legs finding is shown with it, not the first only
+            inputs = tuple(dict.fromkeys([*(item.input for item in items),
+                                          *((u.input for u in sides_only) if side_named else ())]))
             for item in items:
-                read[id(item)] = Reported(item.input, counterpart, "both-sides", counterpart.label)
+                read[id(item)] = Reported(item.input, counterpart, "both-sides", counterpart.label,
+                                          also_from=tuple(t for t in inputs if t != item.input))
     kept = [u for u in unresolved if not (used and u in sides_only)]
     return [read.get(id(item), item) for item in present], kept
 
@@ -186,7 +217,7 @@ def ask_where(resolver, present: Sequence[Reported], absent: Sequence[Reported] 
                 kept[is_absent].append(replace(item, said_nowhere=True))  # a red flag on its own: kept
             elif says_nowhere(item, listed) and item.concept.region not in elsewhere:
                 asked.append(Unresolved(item.input, _where_reason(resolver, item, elsewhere),
-                                        ((item.concept.id, item.concept.label),), is_absent))
+                                        ((item.concept.id, item.concept.label),), is_absent, "where"))
             else:
                 kept[is_absent].append(item)
     return tuple(kept[0]), tuple(kept[1]), tuple(asked)
@@ -228,13 +259,18 @@ def make_presentation(source, findings: Sequence[str], absent: Sequence[str] = (
     clash = {r.concept.id for r in present} & {r.concept.id for r in missing}
     if clash:
         raise PresentationError(f"reported both present and absent: {', '.join(sorted(clash))}")
-    return Presentation(_unique(present), _unique(missing), duration_days, trend_id, unresolved)
+    return Presentation(unique_findings(present), unique_findings(missing), duration_days, trend_id, unresolved)
 
 
-def _unique(items: Iterable[Reported]) -> tuple[Reported, ...]:
+def unique_findings(items: Iterable[Reported]) -> tuple[Reported, ...]:
+    """Each concept once, as it was first read, with every input read into it (``Reported.inputs``): two inputs
+    read as one finding (numbness in the left leg and in the right, read as numbness in both legs) are both shown."""
     seen: dict[str, Reported] = {}
     for item in items:
-        seen.setdefault(item.concept.id, item)
+        first = seen.setdefault(item.concept.id, item)
+        if first is not item:
+            seen[item.concept.id] = replace(first, also_from=tuple(
+                t for t in dict.fromkeys((*first.also_from, *item.inputs)) if t != first.input))
     return tuple(seen.values())
 
 
@@ -305,6 +341,26 @@ class Screened:
     interpretations: tuple[tuple[str, str], ...] = ()  # (property, note): the curator's readings that put it here
 
 
+@dataclass(frozen=True)
+class Withheld:
+    """An action a fired rule calls for that the answer does not recommend now, and why (``why``):
+
+    - ``stop``: a red flag fired, so the training advice of a rule that is not one (and self-care) is not given;
+      ``by`` the rules that called for it (id, label);
+    - ``superseded``: set aside by an action recommended now (mskg:supersededBy); ``by`` those actions (id, label);
+    - ``every-region``: only systemic findings were reported, so no advice for one body region (``region``);
+    - ``said-nowhere``: advice for a region nothing was said of, called for by a red flag said there with no site
+      (HAZ-33); ``by`` the findings read so (id, the input as typed);
+    - ``other``: none of these (not reached while they are the whole policy; said plainly rather than guessed).
+    """
+
+    id: str
+    label: str
+    why: str
+    by: tuple[tuple[str, str], ...] = ()
+    region: str | None = None
+
+
 @dataclass
 class TriageResult:
     """The whole answer: urgency, training advice, fired flags, recommendations, red flags not asked about."""
@@ -318,9 +374,12 @@ class TriageResult:
     explanations: dict[str, list] = field(default_factory=dict)  # rule id -> explanations
     disclaimer: str = DISCLAIMER
     interpretations: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)  # id -> (property, note)
-    regions: tuple[str, ...] = ()  # body region ids of what was reported (systemic left out)
+    regions: tuple[str, ...] = ()  # body region ids something was said of (systemic and said_nowhere left out)
     every_region: bool = False  # only systemic findings: every region's rules were read, conservatively
     red_flags: dict[str, Screened] = field(default_factory=dict)  # every region's screen: what an unknown input could be
+    #: ids of the findings read without their region: red flags said with no site beside another region's findings
+    said_nowhere: tuple[str, ...] = ()
+    withheld: dict[str, Withheld] = field(default_factory=dict)  # action id -> why a fired rule's call is not shown
 
     @property
     def fired(self) -> list[RuleResult]:
@@ -347,8 +406,8 @@ class TriageResult:
         for u in self.presentation.unresolved:
             if u.absent or not u.candidates:
                 continue
-            several = u.reason.startswith(("ambiguous", "names several findings"))
-            could_be = [flags[i] for i, _ in (u.candidates if several else u.candidates[:1]) if i in flags]
+            readings = u.candidates if u.candidates_are_readings else u.candidates[:1]
+            could_be = [flags[i] for i, _ in readings if i in flags]
             if could_be:
                 out.append((u, (max(could_be, key=lambda s: s.urgency.rank),)))
         return out

@@ -13,7 +13,7 @@ from rdflib import OWL, RDF, Graph, URIRef
 from ...ontology.namespaces import MSKG
 from ...ontology.namespaces import local_id as _local
 from .explain import Explanation, action_explanations, rule_explanations, view_for
-from .records import Presentation
+from .records import Presentation, TriageResult, Withheld
 from .sparql import engine_for
 from .timing import TREND_IDS, TREND_IRIS
 
@@ -51,6 +51,14 @@ class RuleReport:
     interpretations: tuple[tuple[str, str], ...] = ()
     actions: list[tuple[str, str]] = field(default_factory=list)
     concerns: list[tuple[str, str]] = field(default_factory=list)
+    #: of the actions it calls for, when it fires, those the answer does not recommend now, and why (as the answer)
+    not_advised: list[Withheld] = field(default_factory=list)
+
+    @property
+    def advised(self) -> list[tuple[str, str]]:
+        """The actions it calls for less those the answer does not recommend now."""
+        out = {w.id for w in self.not_advised}
+        return [(i, label) for i, label in self.actions if i not in out]
 
     @property
     def missing(self) -> list[str]:
@@ -77,14 +85,17 @@ class RuleReport:
 
 
 def rule_report(graph: Graph, presentation: Presentation, rule_iri: URIRef,
-                action: URIRef | None = None) -> RuleReport:
+                action: URIRef | None = None, answer: TriageResult | None = None) -> RuleReport:
     """Why a rule fires, or what is missing for it to fire, for ``presentation``.
 
-    With ``action``, the explanations run on from the rule to that action (and its timeframe).
+    With ``action``, the explanations run on from the rule to that action (and its timeframe). ``answer`` is the
+    triage of ``presentation`` (computed when not given): what the rule calls for is said as the answer says it.
     """
     engine = engine_for(graph)
     view = view_for(graph)
-    results = {r.iri: r for r in engine.rules(presentation)}
+    if answer is None:
+        answer = engine.triage(presentation, explain=False)
+    results = {r.iri: r for r in answer.rules}
     result = results.get(rule_iri)
     by_criterion: dict[str, list[TriggerStatus]] = {}
     for row in engine.query(presentation, "rule_criteria", rule=rule_iri):
@@ -114,12 +125,15 @@ def rule_report(graph: Graph, presentation: Presentation, rule_iri: URIRef,
         id=_local(rule_iri), label=node.label, kind=kind, urgency=urgency,
         fires=bool(result and result.fires), criteria=criteria, duration=duration, trend=trend,
         interpretations=node.interpretations,
-        actions=[(_local(a), engine.label(a)) for a, _, _ in engine.actions_of(rule_iri)],
+        # where to seek care first (as the answer orders them), then by label: the same order in every process
+        actions=[(_local(a), engine.label(a)) for a in sorted((a for a, _, _ in engine.actions_of(rule_iri)),
+                                                              key=lambda a: (-engine.care_order(a), engine.label(a)))],
         concerns=[(_local(c), engine.label(c)) for c in sorted(graph.objects(rule_iri, MSKG.raisesConcernFor))],
     )
     if result is not None:  # criteria met (and if it does not fire, the paths show how far it gets)
         if result.fires:
             report.minimal_triggers = result.minimal_triggers
+            report.not_advised = [answer.withheld[i] for i, _ in report.actions if i in answer.withheld]
         report.explanations = rule_explanations(view, result)
         if action is not None:
             report.explanations += action_explanations(view, result, action)
