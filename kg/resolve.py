@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 from importlib.resources import files
+from itertools import combinations
 
 from rdflib import OWL, RDF, RDFS, SKOS, Graph, URIRef
 
@@ -68,6 +69,13 @@ class Lexicon:
     both_legs: tuple[tuple[str, str], ...] = ()
     #: finding id -> the findings whose wordings, inside one of its wordings, are read too (lexicon ``also``)
     also: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    #: words that say a side of the legs is well ("the other leg is fine"; lexicon ``both_legs.fine``)
+    fine: frozenset[str] = frozenset()
+    #: words that start a new clause ("numbness in my left leg but the other leg is fine"; ``both_legs.clauses``)
+    clauses: frozenset[str] = frozenset()
+    #: words that say something is wrong without saying what ("funny", "weird"): never a reason to offer a finding
+    #: as the closest match of an input not understood (lexicon ``vague``)
+    vague: frozenset[str] = frozenset()
 
 
 @cache
@@ -98,6 +106,9 @@ def load_lexicon() -> Lexicon:
         both_legs=tuple(sorted((str(k), str(v)) for k, v in
                                ((data.get("both_legs") or {}).get("counterparts") or {}).items())),
         also=tuple(sorted((str(k), tuple(str(c) for c in v)) for k, v in (data.get("also") or {}).items())),
+        fine=frozenset(normalise(w) for w in str((data.get("both_legs") or {}).get("fine") or "").split()),
+        clauses=frozenset(normalise(w) for w in str((data.get("both_legs") or {}).get("clauses") or "").split()),
+        vague=frozenset(normalise(w) for w in str(data.get("vague") or "").split()),
     )
 
 
@@ -170,6 +181,12 @@ class Match:
     matched: str  # the wording of the concept that matched
     how: str  # "id" | "label" | "synonym" | "code" | "spelling" | "both-sides"
     read_as: str | None = None  # for a spelling correction: the corrected input ("siatica" -> "sciatica")
+    #: the other findings the input names whole beside this one ("fell heavily onto my elbow": significant trauma and
+    #: the elbow's injury), each read too
+    also: tuple["Match", ...] = ()
+    #: (finding id, question, wording): a wording of the lexicon's ``ask`` found beside what was read ("back pain
+    #: after a fall"): the finding it may be is asked about, never read as it and never dropped
+    asked: tuple[tuple[str, str, str], ...] = ()
 
 
 class ResolutionError(ValueError):
@@ -204,7 +221,9 @@ class Resolver:
     contractions and inflections); then with typing errors corrected word by word (rapidfuzz, at most one
     edit in a short word and two in a long one, and only when one known word is nearest). A match must name
     every meaningful word of the input: nothing is dropped to force a match, so a hand is never read as a
-    leg. Anything else is a ``ResolutionError`` saying why, with the closest concepts.
+    leg. An input made of whole wordings of several findings reads each (``Match.also``: the fewest that cover
+    it), and a wording the lexicon asks about found beside them is asked about (``Match.asked``). Anything else
+    is a ``ResolutionError`` saying why, with the closest concepts.
     """
 
     def __init__(self, concepts: Iterable[Concept], lexicon: Lexicon | None = None,
@@ -247,8 +266,23 @@ class Resolver:
         lexicon = self.lexicon
         rewritten = {w for phrase, _ in lexicon.phrases for w in phrase.split()} | set(lexicon.spellings) \
             | set(lexicon.lemmas)
+        # the words of the wordings asked about ("tripped", "slipped") and of context ("deadlifts") are known words:
+        # never "corrected" into another word ("tripped" is not a misspelt "trapped")
+        asked_words = {w for _, _, wordings in lexicon.ask for wording in wordings for w in normalise(wording).split()}
         self._known = (self._vocabulary | hidden_words | rewritten | lexicon.fillers | lexicon.covered_sites
-                       | lexicon.uncovered_sites | lexicon.negations | lexicon.others | _TIME_WORDS)
+                       | lexicon.uncovered_sites | lexicon.negations | lexicon.others | _TIME_WORDS | asked_words
+                       | lexicon.context | lexicon.fine | lexicon.vague)
+        # the words either side of a clause word inside a wording ("pins and needles", "left and right"): never a
+        # clause break there
+        joined = [normalise(w) for c in self.concepts.values() for w in (c.label, *c.synonyms)]
+        joined += [w for pair in lexicon.phrases for w in pair] + [w for _, ws in lexicon.sides for w in ws]
+        self._joined = frozenset((words[i - 1], word, words[i + 1]) for wording in joined
+                                 for words in [wording.split()] for i, word in enumerate(words)
+                                 if word in lexicon.clauses and 0 < i < len(words) - 1)
+        #: (finding id, question, ((wording, its bag), ...)) for the lexicon's ``ask``
+        self._ask_bags = tuple((concept_id, question, tuple((w, b) for w in wordings
+                                                            if (b := reader.bag(reader.words(w)))))
+                               for concept_id, question, wordings in lexicon.ask)
         self._targets = sorted(self._vocabulary | lexicon.fillers | rewritten | lexicon.covered_sites
                                | lexicon.uncovered_sites | lexicon.negations)
         self._targets_by_initial: dict[str, list[str]] = {}
@@ -265,6 +299,7 @@ class Resolver:
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
         state.pop("_reader", None)  # rebuilt on first use; the stemmer is not data
+        state.pop("_key_bag_cache", None)
         return state
 
     def _index(self, concept: Concept, wording: str, how: str) -> None:
@@ -322,26 +357,29 @@ class Resolver:
         match = self._resolve_match(text, roots)
         counterpart = self.both_legs_of(match.concept.id)
         if counterpart is not None and self.names_both_legs([text]):
-            return Match(counterpart, counterpart.label, "both-sides", counterpart.label)
+            return replace(match, concept=counterpart, matched=counterpart.label, how="both-sides",
+                           read_as=counterpart.label)
         return match
 
     def also_named(self, text: str, match: Match) -> list[Match]:
-        """The other findings ``text`` names whole beside the one it was read as (lexicon ``also``): "leg pain
-        aggravated by coughing" is leg pain too. Each is shown by the wording of it that was found."""
-        listed = dict(self.lexicon.also).get(match.concept.id, ())
-        if not listed:
-            return []
+        """The other findings ``text`` names whole beside the one it was read as: those the resolver read beside it
+        ("fell heavily onto my elbow": the elbow's injury beside significant trauma), and, of each finding read, those
+        the lexicon's ``also`` lists whose wording is inside it ("leg pain aggravated by coughing" is leg pain too).
+        Each is shown by the wording of it that was found."""
+        out = list(match.also)
+        read = {match.concept.id} | {m.concept.id for m in out}
+        also = dict(self.lexicon.also)
         bag = self.reader.bag(self.reader.words(text))
-        out = []
-        for concept_id in listed:
+        for concept_id in [c for m in (match, *match.also) for c in also.get(m.concept.id, ())]:
             concept = self.concepts.get(concept_id)
-            if concept is None:
+            if concept is None or concept_id in read:
                 continue
             wordings = [(concept.label, "label"), *((w, "synonym") for w in concept.synonyms)]
             found = [(w, how) for w, how in wordings if (b := self.reader.bag(self.reader.words(w))) and b <= bag]
             if found:
                 wording, how = max(found, key=lambda f: (len(self.reader.bag(self.reader.words(f[0]))), f[1] == "label"))
                 out.append(Match(concept, wording, how, wording))
+                read.add(concept_id)
         return out
 
     def both_legs_of(self, concept_id: str) -> Concept | None:
@@ -349,28 +387,84 @@ class Resolver:
         counterpart = dict(self.lexicon.both_legs).get(concept_id)
         return self.concepts.get(counterpart) if counterpart is not None else None
 
+    def _side_clauses(self, text: str) -> list[tuple[frozenset[str], bool]]:
+        """The clauses of ``text`` (split at punctuation and at the lexicon's clause words, "but", "while", "and" …,
+        never inside a wording: "left and right", "pins and needles"), each as (the sides it names, whether it says
+        them well).
+
+        A clause says its side is well when it has a word of ``both_legs.fine`` ("the other leg is fine"), no
+        negation ("the other leg is not fine", "doesn't feel normal") and names one kind of side only: "numb left leg
+        right leg fine" is not read as saying which leg is well (over-calling both legs is the safer reading)."""
+        lexicon = self.lexicon
+        pieces: list[list[str]] = []
+        for piece in re.split(r"[,;.!?:()\[\]/]+|\s[-–—]+\s", text):
+            words = normalise(piece).split()
+            current: list[str] = []
+            for i, word in enumerate(words):
+                inside = bool(current) and i + 1 < len(words) and (current[-1], word, words[i + 1]) in self._joined
+                if word in lexicon.clauses and not inside:
+                    if current:
+                        pieces.append(current)
+                    current = []
+                    continue
+                current.append(word)
+            if current:
+                pieces.append(current)
+        negations = lexicon.negations
+        out = []
+        unplaced = False  # a clause that says something of no side ("the other leg is fine but getting weak")
+        for words in pieces:
+            key = f" {' '.join(words)} "
+            sides = frozenset(side for side, wordings in lexicon.sides if any(f" {w} " in key for w in wordings))
+            read = set(self.reader.words(" ".join(words)))  # "isn't" -> "is not"
+            well = (bool(read & lexicon.fine) and not read & negations and len(sides) == 1)
+            unplaced = unplaced or (not sides and bool(self._rest_beside_sides(" ".join(words)) - lexicon.fine))
+            out.append((sides, well))
+        if unplaced:
+            # what is said of no side may be said of the leg said to be well: both are read, the safer reading
+            return [(sides, False) for sides, _ in out]
+        return out
+
     def sides_named(self, text: str) -> frozenset[str]:
         """The sides of the legs ``text`` names ("left", "right", "second" for "the other leg"), read from its words
-        before any rewrite (the lexicon reads "left leg" as "one leg")."""
-        key = f" {normalise(text)} "
-        return frozenset(side for side, wordings in self.lexicon.sides if any(f" {w} " in key for w in wordings))
+        before any rewrite (the lexicon reads "left leg" as "one leg"); a side said to be well ("the other leg is
+        fine") is not one of them."""
+        return frozenset().union(*(sides for sides, well in self._side_clauses(text) if not well))
+
+    def sides_said_well(self, text: str) -> frozenset[str]:
+        """The sides of the legs ``text`` says are well ("numbness in my left leg, the other leg is fine": the second),
+        and names nowhere else."""
+        clauses = self._side_clauses(text)
+        return (frozenset().union(*(sides for sides, well in clauses if well))
+                - frozenset().union(*(sides for sides, well in clauses if not well)))
 
     def names_both_legs(self, texts: Iterable[str]) -> bool:
         """Whether ``texts`` together name two legs: the left and the right, or a second one ("the other leg")."""
         sides = frozenset().union(*(self.sides_named(t) for t in texts))
         return "second" in sides or {"left", "right"} <= sides
 
+    def names_only_a_well_side(self, text: str) -> bool:
+        """Whether ``text`` says a side of the legs is well and nothing else ("the other leg is fine", "my right leg is
+        ok"): said beside a one-leg finding, it says that finding is not in both legs."""
+        if not self.sides_said_well(text) or self.sides_named(text):
+            return False
+        return not self._rest_beside_sides(text) - self.lexicon.fine
+
+    def _rest_beside_sides(self, text: str) -> set[str]:
+        key = f" {normalise(text)} "
+        for _, wordings in self.lexicon.sides:
+            for wording in wordings:
+                key = key.replace(f" {wording} ", " ")
+        lexicon = self.lexicon
+        return set(key.split()) - lexicon.beside - lexicon.fillers - lexicon.clauses - {"leg", "legs", "foot", "feet",
+                                                                                          "side", "one"}
+
     def names_only_a_side(self, text: str) -> bool:
         """Whether ``text`` names a side of the legs and nothing else ("now the other leg too", "my left leg as
         well"): said beside a one-leg finding, it says that finding is on that side too."""
         if not self.sides_named(text):
             return False
-        key = f" {normalise(text)} "
-        for _, wordings in self.lexicon.sides:
-            for wording in wordings:
-                key = key.replace(f" {wording} ", " ")
-        rest = set(key.split()) - self.lexicon.beside - self.lexicon.fillers
-        return not (rest - {"leg", "legs", "foot", "feet", "side", "one"})
+        return not self._rest_beside_sides(text)
 
     def _resolve_match(self, text: str, roots: Iterable[str] | None = PRESENTATION_ROOTS) -> Match:
         roots = tuple(roots) if roots is not None else None
@@ -398,6 +492,8 @@ class Resolver:
         if bag:
             found = self._by_bag(bag, allowed)
             contained = False
+            beside: list[tuple[Concept, str, str]] = []  # further findings named whole in the input
+            asked: tuple[tuple[str, str, str], ...] = ()
             if not found:
                 found, several = self._contained(bag, allowed)
                 also = dict(self.lexicon.also)
@@ -405,6 +501,17 @@ class Resolver:
                 lead = [e for e in several if {c.id for c, _, _ in several} - {e[0].id} <= set(also.get(e[0].id, ()))]
                 if several and lead:
                     found, several = lead[:1], []
+                if not found:
+                    # whole wordings of several findings, or of a finding and a wording asked about ("back pain after
+                    # a fall"): each read (or asked about), rather than refused (HAZ-32, HAZ-36)
+                    compound = self._compound(bag, allowed)
+                    if compound is not None:
+                        (first, *beside), asked = compound
+                        found, several = [first], []
+                elif len(found) == 1:
+                    # one finding read, with words around it that are not another finding's: a wording asked about
+                    # among them ("took a tumble") is asked about too
+                    asked = self._asked_beside(bag, [found[0][0].id], self._own_bag(found[0]))
                 if several:
                     raise ResolutionError(text, "names several findings: give each as its own finding",
                                           [Match(c, w, h) for c, w, h in several], "several")
@@ -414,10 +521,94 @@ class Resolver:
                                       [Match(c, w, h) for c, w, h in found], "ambiguous")
             if found:
                 concept, wording, how = found[0]
+                more = tuple(Match(c, w, h, w) for c, w, h in beside)
                 if corrected is not None:
-                    return Match(concept, wording, "spelling", " ".join(corrected))
-                return Match(concept, wording, how, wording if contained else None)
+                    return Match(concept, wording, "spelling", " ".join(corrected), more, asked)
+                return Match(concept, wording, how, wording if contained else None, more, asked)
         raise self._unresolved(text, words, bag, roots)
+
+    def _own_bag(self, entry: tuple[Concept, str, str]) -> frozenset[str]:
+        """The word stems of an (concept, wording, how) entry's wording."""
+        return self.reader.bag(self.reader.words(entry[1]))
+
+    def _asks_in(self, bag: frozenset[str]) -> list[tuple[str, str, str, frozenset[str]]]:
+        """The lexicon's ``ask`` wordings all of whose words are in ``bag``: (finding id, question, wording, its bag)."""
+        refusing = self.reader.stems(self.lexicon.negations | self.lexicon.others)
+        return [(concept_id, question, wording, b) for concept_id, question, wordings in self._ask_bags
+                for wording, b in wordings if b <= bag and not (bag - b) & refusing]
+
+    def _asked_beside(self, bag: frozenset[str], read: Iterable[str], used: frozenset[str]
+                      ) -> tuple[tuple[str, str, str], ...]:
+        """The wordings asked about (lexicon ``ask``) found in ``bag`` beside the findings read (ids ``read``, whose
+        wordings use the stems ``used``): one per finding asked about, its widest wording; none whose finding was
+        read, nor any whose words are all in the wordings read ("fell heavily" is significant trauma, no question)."""
+        read = set(read)
+        out: dict[str, tuple[str, str, str, frozenset[str]]] = {}
+        for concept_id, question, wording, b in self._asks_in(bag):
+            if concept_id in read or concept_id not in self.concepts or not b - used:
+                continue
+            if concept_id not in out or (len(b), wording) > (len(out[concept_id][3]), out[concept_id][2]):
+                out[concept_id] = (concept_id, question, wording, b)
+        return tuple((c, q, w) for c, q, w, _ in sorted(out.values()))
+
+    def _compound(self, bag: frozenset[str], allowed: set[str] | None
+                  ) -> tuple[list[tuple[Concept, str, str]], tuple[tuple[str, str, str], ...]] | None:
+        """An input made of whole wordings of several findings, or of findings and wordings the lexicon asks about
+        (with context around them): "fell heavily onto my elbow" (significant trauma, and the elbow's injury),
+        "sciatica worse when I sneeze", "back pain after a fall" (back pain, and the question whether it was a heavy
+        fall). Returns (the findings read, widest first; the wordings asked about), or None when the input is not
+        read this way (nothing in it, a word of another finding or a body site the article does not cover left over,
+        or two different sets of findings that would read it equally).
+
+        Of the widest finding wordings inside the input, those inside a wording asked about are the question's
+        ("landed on my back" is a fall, not back pain). The findings read are the fewest whose wordings cover every
+        word the finding wordings cover: "back pain with numbness in my leg" is back pain and numbness in the leg,
+        not also leg pain."""
+        refusing = self.reader.stems(self.lexicon.negations | self.lexicon.others)
+        uncovered = self.reader.stems(self.lexicon.uncovered_sites)
+        asks = self._asks_in(bag)
+        candidates = []
+        for wording_bag, entries in self._bags.items():
+            if not wording_bag or not wording_bag <= bag or (bag - wording_bag) & refusing:
+                continue
+            if any(wording_bag <= b for _, _, _, b in asks):
+                continue  # a word of a fall ("landed on my back"): asked about, never read as a finding
+            for concept, wording, how in entries:
+                if allowed is None or concept.root in allowed:
+                    candidates.append((wording_bag, concept, wording, how))
+        widest = [c for c in candidates if not any(c[0] < other[0] for other in candidates)]
+        covered: dict[str, frozenset[str]] = {}
+        for wording_bag, concept, _, _ in widest:
+            covered[concept.id] = covered.get(concept.id, frozenset()) | wording_bag
+        if not covered or len(covered) > 8:
+            return None
+        everything = frozenset().union(*covered.values())
+        covers = []
+        for size in range(1, len(covered) + 1):
+            covers = [set(combo) for combo in combinations(sorted(covered), size)
+                      if frozenset().union(*(covered[c] for c in combo)) == everything]
+            if covers:
+                break
+        if len(covers) != 1:
+            return None  # two readings as good as each other: not a choice
+        (chosen,) = covers
+        own = frozenset().union(*(self._own_stems.get(c, frozenset()) for c in chosen))
+        asking = frozenset().union(*(b for c, _, _, b in asks if c not in chosen))
+        rest = bag - everything - asking
+        if rest & (uncovered | refusing) or {s for s in rest - own - self._context_stems if s in self._stem_owners}:
+            return None
+        best: dict[str, tuple[frozenset[str], Concept, str, str]] = {}
+        for entry in widest:
+            if entry[1].id in chosen:
+                current = best.get(entry[1].id)
+                key = (len(entry[0]), entry[3] == "label", entry[2])
+                if current is None or key > (len(current[0]), current[3] == "label", current[2]):
+                    best[entry[1].id] = entry
+        read = sorted(best.values(), key=lambda e: (-len(covered[e[1].id]), e[2]))
+        asked = self._asked_beside(bag, chosen, everything)
+        if len(read) == 1 and not asked:
+            return None  # one finding with nothing else: _contained's to read (it was not)
+        return [e[1:] for e in read], asked
 
     def _contained(self, bag: frozenset[str], allowed: set[str] | None
                    ) -> tuple[list[tuple[Concept, str, str]], list[tuple[Concept, str, str]]]:
@@ -477,8 +668,13 @@ class Resolver:
         return self.regions.get(region) or region.rsplit("/", 1)[-1].replace("-", " ")
 
     def resolve(self, text: str, roots: Iterable[str] | None = PRESENTATION_ROOTS) -> Concept:
-        """The one concept ``text`` names; raise ``ResolutionError`` with the closest candidates otherwise."""
-        return self.resolve_match(text, roots).concept
+        """The one concept ``text`` names; raise ``ResolutionError`` with the closest candidates otherwise (and when it
+        names several findings, each read by :meth:`resolve_match`: one concept cannot stand for them)."""
+        match = self.resolve_match(text, roots)
+        if match.also:
+            raise ResolutionError(text, "names several findings: give each as its own finding", [match, *match.also],
+                                  "several")
+        return match.concept
 
     def _unresolved(self, text: str, words: list[str], bag: frozenset[str], roots) -> ResolutionError:
         """Why ``text`` names no concept, in plain words, with the closest concepts (or, when it is part of
@@ -495,11 +691,12 @@ class Resolver:
             return ResolutionError(text, "reads as about someone else: report what you have yourself", closest)
         if any(w in lexicon.negations for w in words):
             return ResolutionError(text, "reads as something not present: report it as absent (--absent)", closest)
-        for concept_id, question, wordings in lexicon.ask:
+        for concept_id, question, wordings in self._ask_bags:
             concept = self.concepts.get(concept_id)
-            asked = [b for w in wordings if (b := self.reader.bag(self.reader.words(w)))]
-            # the wording, with nothing else but context around it ("fell off my bike yesterday", "playing football")
-            if concept is not None and bag and any(b <= bag and not (bag - b - self._context_stems) for b in asked):
+            inside = [b for _, b in wordings if b <= bag]
+            # its wordings, with nothing else but context around them ("fell off my bike yesterday", "playing
+            # football", "slipped on ice and landed on my back")
+            if concept is not None and bag and inside and not (bag - frozenset().union(*inside) - self._context_stems):
                 # the finding it may be, alone: never read as it, never dropped without saying so (spelling
                 # neighbours of a known wording are noise: "lost weight" is not faecal incontinence)
                 return ResolutionError(text, f"ambiguous: {question}", [Match(concept, concept.label, "label")],
@@ -520,23 +717,49 @@ class Resolver:
         return ResolutionError(text, "unknown finding or condition", closest)
 
     def closest(self, text: str, roots: Iterable[str] | None = None, limit: int = 5) -> list[Match]:
-        """Concepts whose wordings look most like ``text`` (spelling, shared words), best first."""
+        """Concepts whose wordings look most like ``text``, best first.
+
+        When words of the input (other than fillers and the lexicon's ``vague`` words, "funny", "weird") are words of
+        some concepts' wordings, only those concepts are offered, ranked by how many of the input's words their
+        nearest wording shares with it (over all the words of both) and then by how alike the two look: "peeing
+        funny" is offered the bladder's findings, not "elbow is a funny shape". Otherwise (a typing error, a word no
+        wording uses) the concepts whose wordings look most alike (rapidfuzz), if any looks alike enough."""
         from rapidfuzz import process
 
         key = normalise(text)
         if not key:
             return []
         allowed = set(roots) if roots is not None else None
-        choices = [k for k, entries in self._keys.items()
-                   if any(allowed is None or c.root in allowed for c, _, _ in entries)]
+        bag = self.reader.bag(self.reader.words(text)) - self.reader.stems(self.lexicon.vague)
+        sharing = {c for stem in bag for c in self._stem_owners.get(stem, ())
+                   if allowed is None or self.concepts[c].root in allowed}
         scored: dict[str, tuple[float, Match]] = {}
-        # the 40 closest wordings, best first: a concept keeps its best-scoring wording
-        for choice, score, _ in process.extract(key, choices, scorer=_similarity, limit=40, score_cutoff=55):
-            for concept, wording, how in self._keys[choice]:
-                if allowed is None or concept.root in allowed:
-                    scored.setdefault(concept.id, (score, Match(concept, wording, how)))
+        if sharing:
+            for choice, entries in self._keys.items():
+                for concept, wording, how in entries:
+                    if concept.id not in sharing or wording in concept.hidden:
+                        continue
+                    other = self._key_bag(choice)
+                    score = 100 * len(bag & other) / len(bag | other) + _similarity(key, choice)
+                    if concept.id not in scored or score > scored[concept.id][0]:
+                        scored[concept.id] = (score, Match(concept, wording, how))
+        else:
+            choices = [k for k, entries in self._keys.items()
+                       if any(allowed is None or c.root in allowed for c, _, _ in entries)]
+            # the 40 closest wordings, best first: a concept keeps its best-scoring wording
+            for choice, score, _ in process.extract(key, choices, scorer=_similarity, limit=40, score_cutoff=55):
+                for concept, wording, how in self._keys[choice]:
+                    if allowed is None or concept.root in allowed:
+                        scored.setdefault(concept.id, (score, Match(concept, wording, how)))
         ranked = sorted(scored.values(), key=lambda item: (-item[0], item[1].concept.id))
         return [match for _, match in ranked[:limit]]
+
+    def _key_bag(self, key: str) -> frozenset[str]:
+        """The word stems of an indexed wording (cached)."""
+        cache = self.__dict__.setdefault("_key_bag_cache", {})
+        if key not in cache:
+            cache[key] = self.reader.bag(self.reader.words(key))
+        return cache[key]
 
     def search(self, text: str, limit: int = 20) -> list[Match]:
         """Concepts matching ``text`` as a phrase inside any wording, or failing that the closest ones.

@@ -224,16 +224,13 @@ def test_a_settled_answer_is_not_unsettled_by_a_less_urgent_possibility():
 @pytest.mark.parametrize("inputs, could_be, urgency", [
     # beside an elbow complaint the back's red flags are not in the screen, and still an unknown wording may be one
     (["tennis elbow", "trouble down below"], "saddle-anaesthesia", "emergency"),
-    # saying where must not lower the urgency: refused as naming several findings, the red flag among them counts
-    (["tennis elbow", "severe unrelenting pain in my back"], "severe-unrelenting-pain", "urgent-same-day"),
-    (["elbow pain", "fell heavily onto my elbow"], "significant-trauma", "urgent-same-day"),
+    # an input two readings fit equally is refused as naming several findings: the red flag among them counts
+    (["tennis elbow", "numb bum leg pain"], "saddle-anaesthesia", "emergency"),
 ])
 def test_what_an_unknown_wording_could_be_is_judged_against_every_region(engine, inputs, could_be, urgency):
     """Second cold review (issue 12, HAZ-32): beside tennis elbow, "trouble down below" was answered "SELF-CARE —
-    Keep active and modify training" again, because only the elbow's red flags were considered; "severe unrelenting
-    pain in my back" and "fell heavily onto my elbow" were refused and answered self-care, lower than without the
-    site or the qualifier. Every region's red flags count, and of an input naming several findings the most urgent
-    red flag among them."""
+    Keep active and modify training" again, because only the elbow's red flags were considered. Every region's red
+    flags count, and of an input naming several findings the most urgent red flag among them."""
     args = [a for i in inputs for a in ("-f", i)]
     data = json.loads(triage(*args, "--engine", engine, "--format", "json").stdout)
     assert data["urgency"]["id"] == "self-care"
@@ -247,7 +244,7 @@ def test_what_an_unknown_wording_could_be_is_judged_against_every_region(engine,
 @pytest.mark.parametrize("inputs, kind", [
     (["low back pain", "numbness"], "ambiguous"),  # any of several findings: say more
     (["low back pain", "lost weight"], "ambiguous"),  # the lexicon asks whether the weight loss is unexplained
-    (["tennis elbow", "severe unrelenting pain in my back"], "several"),
+    (["tennis elbow", "numb bum leg pain"], "several"),  # two sets of findings read it equally: refused
     (["tennis elbow", "pins and needles"], "where"),  # a site-less wording beside the elbow: say where
     (["low back pain", "trouble down below"], "unmatched"),  # the candidates are spelling neighbours
 ])

@@ -178,25 +178,35 @@ def test_the_concept_accounting_for_most_of_the_input_wins():
         "a", "stabbing pain", "label", "stabbing pain")
 
 
-def test_a_tie_between_concepts_is_not_a_choice():
-    """Two concepts covering as much of the input each are both named: the input names several findings,
-    listed by their wordings in alphabetical order when they are equally long."""
+def test_whole_wordings_of_two_concepts_are_both_read():
+    """An input made of whole wordings of two concepts reads both, rather than refusing (cold review, issue 12,
+    HAZ-32): the one whose wordings cover more of the input first, the other in ``also`` (of equally wide ones, by
+    their wordings in alphabetical order)."""
     a = concept("a", "stabbing pain", "burning ache")
     b = concept("b", "pain burning")
-    err = unresolved(small(a, b), "stabbing pain burning")
-    assert err.reason == "names several findings: give each as its own finding"
-    assert [(m.concept.id, m.matched) for m in err.candidates] == [("b", "pain burning"), ("a", "stabbing pain")]
-
-
-def test_several_findings_are_listed_the_widest_wording_first():
-    """When the words left over belong to another concept, the input names several findings: listed by how
-    many of the input's words each wording covers, most first."""
-    a = concept("a", "stabbing pain")
-    b = concept("b", "causalgia", "burning")
-    err = unresolved(small(a, b), "burning stabbing pain")
-    assert err.reason == "names several findings: give each as its own finding"
-    assert [(m.concept.id, m.matched, m.how) for m in err.candidates] == [
+    match = small(a, b).resolve_match("stabbing pain burning")
+    assert [(m.concept.id, m.matched) for m in (match, *match.also)] == [("b", "pain burning"), ("a", "stabbing pain")]
+    wider = small(concept("a", "stabbing pain"), concept("b", "causalgia", "burning")).resolve_match(
+        "burning stabbing pain")
+    assert [(m.concept.id, m.matched, m.how) for m in (wider, *wider.also)] == [
         ("a", "stabbing pain", "label"), ("b", "burning", "synonym")]
+
+
+def test_the_fewest_concepts_covering_the_input_are_read():
+    """Of the concepts whose wordings are inside the input, the fewest that cover every word those wordings cover:
+    "back pain leg numbness" is back pain and leg numbness, not also the leg pain its words could make."""
+    r = small(concept("back", "back pain"), concept("numb", "leg numbness"), concept("legpain", "leg pain"))
+    match = r.resolve_match("back pain leg numbness")
+    assert sorted(m.concept.id for m in (match, *match.also)) == ["back", "numb"]
+
+
+def test_two_readings_as_good_as_each_other_are_not_a_choice():
+    """When two different sets of concepts would read the input equally, it names several findings: refused and
+    listed, the widest wording first."""
+    r = small(concept("a", "stabbing pain"), concept("b", "pain burning"), concept("c", "stabbing burning"))
+    err = unresolved(r, "stabbing pain burning")
+    assert err.reason == "names several findings: give each as its own finding"
+    assert {m.concept.id for m in err.candidates} == {"a", "b", "c"}
 
 
 def test_the_winner_is_shown_by_its_widest_wording_then_its_label():
@@ -261,7 +271,19 @@ def test_closest_lists_the_best_five_best_first():
     closest = r.closest("pain")
     assert len(closest) == 5
     assert (closest[0].concept.id, closest[0].matched, closest[0].how) == ("c2", "pain", "label")
-    assert len(r.closest("pain", limit=7)) == 7
+    assert len(r.closest("pai", limit=7)) == 7
+
+
+def test_closest_offers_only_concepts_sharing_a_word_when_some_do():
+    """When a word of the input is a word of some concepts' wordings, only those are offered (spelling neighbours
+    are noise: "pain" is not "paint"); a vague word ("funny", lexicon ``vague``) shares nothing."""
+    r = small(concept("c1", "pains"), concept("c2", "pain", "pain relief"), concept("c3", "pain x"),
+              concept("c4", "paint"), concept("c5", "pain y"), concept("c6", "pain z"), concept("c7", "spain"))
+    assert {m.concept.id for m in r.closest("pain", limit=7)} == {"c1", "c2", "c3", "c5", "c6"}
+    lexicon = dataclasses.replace(EMPTY, vague=frozenset({"funny"}))
+    r = small(concept("bladder", "cannot pee", "trouble peeing"), concept("elbow", "elbow is a funny shape"),
+              lexicon=lexicon)
+    assert [m.concept.id for m in r.closest("peeing funny")] == ["bladder"]
 
 
 def test_closest_of_some_kinds_skips_the_others_but_not_what_shares_their_wording():

@@ -28,14 +28,18 @@ def rows(name: str) -> list[dict[str, str]]:
 
 
 def outcome(resolver, row) -> tuple[str, str | None]:
+    """A wording made of whole wordings of several findings reads each ("problems with my waterworks since my back
+    went": acute low back pain, and the bladder or bowel change): it is correct when the expected one is read."""
     try:
-        got = resolver.resolve(row["phrase"]).id
+        match = resolver.resolve_match(row["phrase"])
+        read = [match.concept.id, *(m.concept.id for m in resolver.also_named(row["phrase"], match))]
     except ResolutionError:
-        got = None
+        read = []
+    got = read[0] if read else None
     expected = row["expected"]
     if expected == "UNRESOLVED":
         return ("correct" if got is None else "wrong"), got
-    return ("correct" if got == expected else "unresolved" if got is None else "wrong"), got
+    return ("correct" if expected in read else "unresolved" if got is None else "wrong"), got
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +60,7 @@ def test_no_wording_resolves_to_a_wrong_concept(resolver, name):
     ("wordings.tsv", 0.95),  # the issue's target, on the set the synonyms were written against
     # written blind after tuning, never used to add wordings: 80.6 % on its first run (7 wrong, fixed by general
     # reading rules, not by adding its phrases); a ratchet, raised as understanding improves
-    ("wordings_heldout.tsv", 0.85),
+    ("wordings_heldout.tsv", 0.87),
 ])
 def test_the_share_understood(resolver, name, at_least):
     data = rows(name)
@@ -137,7 +141,6 @@ def test_how_each_input_was_read(resolver, text, expected, how, read_as):
     ("my dad had cancer", "reads as about someone else: report what you have yourself"),
     ("hay fever", "unknown finding or condition"),
     ("headache", "unknown finding or condition"),
-    ("back pain and fever", "names several findings: give each as its own finding"),
     ("lost weight", "ambiguous: say whether the weight loss is unexplained"),
     ("I've been losing weight", "ambiguous: say whether the weight loss is unexplained"),
     ("x" * (MAX_INPUT + 1), f"too long ({MAX_INPUT + 1} characters; at most {MAX_INPUT})"),

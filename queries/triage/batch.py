@@ -21,7 +21,7 @@ from typing import IO, Any
 
 from ...kg.resolve import Match, ResolutionError
 from .records import (Presentation, PresentationError, Reported, TriageResult, Unresolved, UnresolvedInputs,
-                      ask_where, parse_duration, parse_trend, read_both_legs, unique_findings)
+                      parse_duration, parse_trend, read_together, readings_of, unique_findings)
 
 
 @dataclass(frozen=True)
@@ -176,16 +176,14 @@ class BatchTriage:
                 match = self.resolve(text)
                 if isinstance(match, ResolutionError):
                     unresolved.append(Unresolved.from_error(match, is_absent))
-                else:
-                    resolved[is_absent].append(Reported(text, match.concept, match.how, match.read_as))
-                    if not is_absent:  # a wording naming two findings keeps both (HAZ-35)
-                        resolved[0].extend(Reported(text, m.concept, m.how, m.read_as)
-                                           for m in self._resolver.also_named(text, match))
-        # one leg's finding on both legs, and where a site-less input is, are read from the whole line, so after
-        # every input resolved
-        both, unresolved = read_both_legs(self._resolver, resolved[0], unresolved)
-        kept, kept_absent, asked = ask_where(self._resolver, both, resolved[1])
-        unresolved += asked
+                else:  # a wording naming several findings keeps each, and asks what it asks (HAZ-35, HAZ-36)
+                    read, asked = readings_of(self._resolver, text, match, is_absent)
+                    resolved[is_absent].extend(read)
+                    unresolved.extend(asked)
+        # one leg's finding on both legs, a leg said to be well, and where a site-less input is, are read from the
+        # whole line, so after every input resolved
+        kept, kept_absent, together = read_together(self._resolver, resolved[0], resolved[1], unresolved)
+        unresolved = list(together)
         present = {item.concept.id: item for item in unique_findings(kept)}
         missing = {item.concept.id: item for item in unique_findings(kept_absent)}
         if unresolved and self.strict:

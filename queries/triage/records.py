@@ -18,7 +18,8 @@ from .timing import TREND_IRIS, TRENDS, PresentationError, parse_duration, parse
 
 __all__ = ["DISCLAIMER", "PRESENTATION", "READINGS", "SYSTEMIC", "TRENDS", "Presentation", "PresentationError", "Recommendation", "Reported",
            "RuleResult", "Screened", "TriageResult", "Unresolved", "UnresolvedInputs", "Urgency", "Withheld", "ask_where", "make_presentation",
-           "parse_duration", "parse_trend", "read_both_legs", "region_name", "resolve_inputs", "unique_findings"]
+           "parse_duration", "parse_trend", "read_both_legs", "read_other_side", "read_together", "readings_of", "region_name",
+           "resolve_inputs", "unique_findings"]
 
 DISCLAIMER = (
     "Information, not medical advice: mskg reports what one patient-facing article says and does not "
@@ -50,6 +51,9 @@ class Reported:
     #: said with no body site beside findings of another region only, and kept (lexicon ``site_less_kept``):
     #: its urgency stands, but no region-specific advice of its region is shown for it
     said_nowhere: bool = False
+    #: read from an input that named several findings ("severe unrelenting pain and tennis elbow"): where it is, is
+    #: read from its own wording (``read_as``), not from the whole input, whose site may be another finding's
+    one_of_several: bool = False
     #: the other inputs read into this finding with ``input``: "numbness in my right leg" beside "numbness in my left
     #: leg" (read together as numbness in both legs, with "now the other leg too" when that named the second leg), or
     #: another wording of the same finding
@@ -133,12 +137,94 @@ def resolve_inputs(resolver, findings: Sequence[str], absent: Sequence[str] = ()
             except ResolutionError as exc:
                 unresolved.append(Unresolved.from_error(exc, is_absent))
                 continue
-            resolved[is_absent].append(Reported(text, match.concept, match.how, match.read_as))
-            if not is_absent:  # a wording naming two findings keeps both (HAZ-35)
-                resolved[0].extend(Reported(text, m.concept, m.how, m.read_as) for m in resolver.also_named(text, match))
-    both, unresolved = read_both_legs(resolver, resolved[0], unresolved)
-    present, missing, asked = ask_where(resolver, both, resolved[1])
-    return present, missing, (*unresolved, *asked)
+            read, asked = readings_of(resolver, text, match, is_absent)
+            resolved[is_absent].extend(read)
+            unresolved.extend(asked)
+    return read_together(resolver, resolved[0], resolved[1], unresolved)
+
+
+def readings_of(resolver, text: str, match, is_absent: bool = False) -> tuple[list[Reported], list[Unresolved]]:
+    """What one input resolved to (``match``) reads as: (the findings, the questions). Present, a wording naming
+    several findings keeps each (HAZ-35, HAZ-32: "fell heavily onto my elbow" is significant trauma and the elbow's
+    injury), and a wording the lexicon asks about found beside them ("back pain after a fall") is asked about, with
+    the finding it may be as its closest match (HAZ-36). Absent, an input is read as the one finding it names (no
+    aggravation by coughing does not mean no leg pain)."""
+    read = [Reported(text, match.concept, match.how, match.read_as)]
+    if is_absent:
+        return read, []
+    read += [Reported(text, m.concept, m.how, m.read_as) for m in resolver.also_named(text, match)]
+    if len(read) > 1:
+        read = [replace(item, one_of_several=True) for item in read]
+    asked = [Unresolved(text, f"ambiguous: {question}", ((concept_id, resolver.concepts[concept_id].label),),
+                        kind="ambiguous")
+             for concept_id, question, _ in match.asked]
+    return read, asked
+
+
+def read_together(resolver, present: Sequence[Reported], absent: Sequence[Reported],
+                  unresolved: Sequence[Unresolved]) -> tuple[tuple[Reported, ...], tuple[Reported, ...],
+                                                             tuple[Unresolved, ...]]:
+    """What the inputs say together, once each is resolved: one leg's finding on both legs (:func:`read_both_legs`),
+    a leg said to be well (:func:`read_other_side`), and where a site-less finding is (:func:`ask_where`).
+    Returns (present, absent, unresolved)."""
+    both, unresolved = read_both_legs(resolver, present, unresolved)
+    both, missing, unresolved = read_other_side(resolver, both, absent, unresolved)
+    kept, kept_absent, asked = ask_where(resolver, both, missing)
+    return kept, kept_absent, (*unresolved, *asked)
+
+
+#: How a finding read from a leg said to be well is shown (``Reported.how``): the both-legs finding, absent.
+OTHER_SIDE = "other-side"
+
+
+def read_other_side(resolver, present: Sequence[Reported], absent: Sequence[Reported] = (),
+                    unresolved: Sequence[Unresolved] = ()) -> tuple[list[Reported], list[Reported], list[Unresolved]]:
+    """A leg said to be well beside one leg's finding (cold review, issue 12): the finding is in one leg, and its
+    both-legs finding (kg/lexicon.yaml ``both_legs``) is absent, never present.
+
+    - An input that says only that a leg is well ("the other leg is fine", "my right leg is ok", lexicon
+      ``both_legs.fine``) reads as the both-legs finding of every one-leg finding reported, absent; with none
+      reported it reads as nothing, and is listed as such (no closest match: a leg said to be well never raises the
+      urgency).
+    - A one-leg finding reported absent on a side its present report does not name (``-f "numbness in left leg" -a
+      "numbness in right leg"``) is its both-legs finding absent, not a contradiction.
+    - A one-leg finding whose input says the other leg is well ("numbness in my left leg, the other leg is fine")
+      reads its both-legs finding as absent too.
+
+    A both-legs finding reported present stays present (the safer reading): it is never also read absent.
+    Returns (present, absent, unresolved)."""
+    one_leg = [item for item in present if resolver.both_legs_of(item.concept.id) is not None]
+    present_ids = {item.concept.id for item in present}
+    sides: dict[str, frozenset[str]] = {}
+    for item in one_leg:
+        sides[item.concept.id] = sides.get(item.concept.id, frozenset()).union(
+            *(resolver.sides_named(t) for t in (item.input, item.read_as) if t))
+
+    def other_side(item: Reported, text: str) -> Reported:
+        counterpart = resolver.both_legs_of(item.concept.id)
+        return Reported(text, counterpart, OTHER_SIDE, counterpart.label)
+
+    missing: list[Reported] = []
+    for item in absent:
+        named = resolver.sides_named(item.input)
+        if (item.concept.id in sides and named and not named & sides[item.concept.id]
+                and resolver.both_legs_of(item.concept.id) is not None):
+            missing.append(other_side(item, item.input))
+        else:
+            missing.append(item)
+    kept: list[Unresolved] = []
+    for u in unresolved:
+        if u.absent or not resolver.names_only_a_well_side(u.input):
+            kept.append(u)
+        elif one_leg:
+            missing.extend(other_side(item, u.input) for item in one_leg)
+        else:
+            kept.append(Unresolved(u.input, "says a leg is well, beside no finding of one leg: nothing to read", ()))
+    for item in one_leg:
+        if resolver.sides_said_well(item.input):
+            missing.append(other_side(item, item.input))
+    missing = [m for m in missing if m.how != OTHER_SIDE or m.concept.id not in present_ids]
+    return list(present), missing, kept
 
 
 def read_both_legs(resolver, present: Sequence[Reported], unresolved: Sequence[Unresolved] = ()
@@ -203,8 +289,8 @@ def ask_where(resolver, present: Sequence[Reported], absent: Sequence[Reported] 
     kept_listed = resolver.lexicon.site_less_kept
 
     def says_nowhere(item: Reported, among: frozenset[str] = listed | kept_listed) -> bool:
-        return item.concept.id in among and not any(
-            resolver.names_site(text) for text in (item.input, item.read_as) if text)
+        texts = (item.read_as,) if item.one_of_several else (item.input, item.read_as)
+        return item.concept.id in among and not any(resolver.names_site(text) for text in texts if text)
 
     elsewhere = {item.concept.region for item in present if not says_nowhere(item)} - {SYSTEMIC, None}
     if not elsewhere:
