@@ -536,6 +536,49 @@ def mutant_json(item, result) -> dict:
 
 
 # -- main --------------------------------------------------------------------------------------------
+def replay(path: Path, work: Path, modules: dict[str, Module], timeout: float) -> int:
+    """Re-plant each survivor a previous ``--json`` run recorded, one at a time in a scratch copy, and run its
+    module's test command (as it is now) against it: which survivors today's tests catch. Cheap next to a full
+    re-run (one test run per survivor, not per mutant), but only a re-check: a mutant killed before is not run
+    again, and the figure it gives is the earlier count plus these."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise SystemExit(f"--replay: cannot read {path}: {exc}")
+    files, dirs = source_files(), package_dirs()
+    shadow = make_copy(work, files, dirs)
+    tree, env = work / "tree", environment(shadow)
+    for entry in data:
+        module = modules.get(entry.get("module", ""))
+        if module is None:
+            raise SystemExit(f"--replay: {path} names no module of this checkout: {entry.get('module')!r}")
+        command = shlex.split(wrapped_command(module.test_command, tree, work / "cache"))
+        caught = 0
+        left = [*entry.get("survivors", []), *entry.get("timed_out", [])]
+        print(f"{module.name}: re-planting {len(left)} survivor(s) of {path}", flush=True)
+        for item in left:
+            diff = item["diff"].split("--- mutation diff ---\n", 1)[-1].rstrip("\n") + "\n"  # stored unterminated
+            planted = subprocess.run(["git", "apply", "-"], cwd=tree, input=diff.encode(), capture_output=True)
+            if planted.returncode:
+                print(f"  stale     {item['file']}:{item['line']}  {item['operator']}  (the code has changed there)")
+                continue
+            try:
+                verdict = "caught" if subprocess.run(command, cwd=tree, env=env, stdout=subprocess.DEVNULL,
+                                                     stderr=subprocess.DEVNULL, timeout=timeout).returncode else "survives"
+            except subprocess.TimeoutExpired:
+                verdict = "timeout"
+            finally:
+                subprocess.run(["git", "apply", "-R", "-"], cwd=tree, input=diff.encode(), check=True,
+                               capture_output=True)
+            caught += verdict != "survives"
+            print(f"  {verdict:9} {item['file']}:{item['line']}  {item['operator']}  (in {item.get('function')})",
+                  flush=True)
+        killed = entry.get("killed", 0) + entry.get("timeouts", 0)
+        print(f"{module.name}: {caught} of {len(left)} now caught; {killed} + {caught} of {entry.get('run')} "
+              f"mutants of the earlier run", flush=True)
+    return 0
+
+
 def main() -> int:
     if len(sys.argv) > 2 and sys.argv[1] == "--run-pytest":
         rest = sys.argv[3:]
@@ -562,7 +605,17 @@ def main() -> int:
     parser.add_argument("--json", type=Path, help="also write the figures and survivors to this file")
     parser.add_argument("--workdir", type=Path, help="scratch folder (default: a new temporary one)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder (copies, sessions, log)")
+    parser.add_argument("--replay", type=Path, metavar="JSON",
+                        help="re-plant the survivors a --json file recorded and run today's tests against each")
     args = parser.parse_args()
+
+    if args.replay is not None:
+        work = Path(tempfile.mkdtemp(prefix="mskg-replay-", dir=args.workdir))
+        try:
+            return replay(args.replay, work, modules, timeout=600.0)
+        finally:
+            if not args.keep:
+                shutil.rmtree(work, ignore_errors=True)
 
     try:
         import cosmic_ray  # noqa: F401
