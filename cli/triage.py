@@ -33,8 +33,11 @@ def _presentation_options(func):
 
 
 #: Said whenever no answer is given (bad input, or --strict with something not understood): what was
-#: recognised may be an emergency, and the person must not be left without the 999 line.
-NO_ANSWER = "mskg: no answer was given. If you think it is an emergency, call 999 or go to A&E now."
+#: recognised may be an emergency, and the person must not be left without the 999 line, nor without being told
+#: that this is information, not medical advice (every triage output says so: the disclaimer of the answers,
+#: written out here so that a refusal does not load the triage records).
+NO_ANSWER = ("mskg: no answer was given. Information, not medical advice: mskg reports what one patient-facing "
+             "article says and does not diagnose or treat. If you think it is an emergency, call 999 or go to A&E now.")
 
 
 def _bad_input(exc: Exception, triage: bool = True) -> None:

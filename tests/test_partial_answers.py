@@ -61,7 +61,8 @@ def test_nothing_understood_exits_2_with_nothing_on_stdout():
     assert result.exit_code == 2 and result.stdout == ""
     assert result.stderr.splitlines()[-2:] == [
         "mskg: no finding was understood, so there is nothing to triage",
-        "mskg: no answer was given. If you think it is an emergency, call 999 or go to A&E now."]
+        "mskg: no answer was given. Information, not medical advice: mskg reports what one patient-facing article "
+        "says and does not diagnose or treat. If you think it is an emergency, call 999 or go to A&E now."]
 
 
 def test_strict_keeps_the_999_line_when_it_gives_no_answer():
@@ -70,7 +71,19 @@ def test_strict_keeps_the_999_line_when_it_gives_no_answer():
     result = triage("-f", "saddle numbness", "-f", "gronkle", "--strict")
     assert result.exit_code == 2 and result.stdout == ""
     assert result.stderr.splitlines()[-1] == (
-        "mskg: no answer was given. If you think it is an emergency, call 999 or go to A&E now.")
+        "mskg: no answer was given. Information, not medical advice: mskg reports what one patient-facing article "
+        "says and does not diagnose or treat. If you think it is an emergency, call 999 or go to A&E now.")
+
+
+def test_a_refusal_carries_the_same_disclaimer_as_an_answer():
+    """Every triage output says it is information, not medical advice (h27 cold review: a refusal said only the 999
+    line). The refusal's words are the answers' disclaimer, not a second wording of it."""
+    from mskg.queries.triage.records import DISCLAIMER
+
+    for args in (("-f", "xyzzy plugh"), ("-f", "low back pain", "--duration", "forever")):
+        result = triage(*args)
+        assert result.exit_code == 2 and result.stdout == ""
+        assert result.stderr.splitlines()[-1] == f"mskg: no answer was given. {DISCLAIMER}"
 
 
 def test_an_unknown_absent_finding_is_listed_and_screened_again():
