@@ -240,3 +240,30 @@ def test_the_library_entry_point_explains_by_default(graph):
     result = triage(graph, ["saddle numbness"])
     assert result.explanations["rf-saddle-anaesthesia"], result.explanations.keys()
     assert triage(graph, ["saddle numbness"], explain=False).explanations == {}
+
+
+def test_the_library_triage_runs_the_engine_it_is_asked_for(graph, monkeypatch):
+    """``triage(engine="sparql")`` (the default) never runs the OWL reasoner: the two engines answer alike by
+    design, so only the path taken can tell them apart (a mutant sending every call to HermiT survived)."""
+    from mskg.queries.triage import sparql
+
+    def no_owl(*_, **__):
+        raise AssertionError("the OWL engine ran")
+
+    monkeypatch.setattr(sparql.TriageEngine, "triage_owl", no_owl)
+    assert triage(graph, ["saddle numbness"]).urgency.id == "emergency"
+    assert triage(graph, ["saddle numbness"], engine="sparql").urgency.id == "emergency"
+    with pytest.raises(AssertionError, match="the OWL engine ran"):
+        triage(graph, ["saddle numbness"], engine="owl")
+
+
+def test_a_curators_reading_of_one_action_names_that_action(graph):
+    """Stopping training for a visibly deformed elbow is the curator's reading (the article asks for "prompt medical
+    evaluation" and says nothing of training): the note is on the rule's 'calls for' and names the action it is about,
+    stop-training; the rule's other readings are about the whole property, naming no value."""
+    from mskg.ontology.namespaces import ID
+    from mskg.queries.triage.sparql import read_interpretations
+
+    readings = {(prop, value) for prop, _, value in read_interpretations(graph, ID["rf-elbow-deformity"])}
+    assert ("calls for", "stop-training") in readings
+    assert {value for prop, value in readings if prop != "calls for"} == {None}
