@@ -132,3 +132,25 @@ def test_an_elbow_that_looks_out_of_place_after_a_fall_is_read(engine):
     assert (data["urgency"]["id"], data["training"]) == ("urgent-same-day", "stop")
     assert "rf-elbow-deformity" in {f["id"] for f in data["flags"]}
     assert not {"scan-now", "call-999-or-ae"} & {r["id"] for r in data["recommendations"]}
+
+
+# --- 5. "won't move", "won't straighten": an inability, never an absence
+
+@pytest.mark.parametrize("engine", ["compiled", "sparql"])
+@pytest.mark.parametrize("inputs, finding, urgency", [
+    # "Severe or rapidly worsening weakness ... in both legs": "Call 999 / go to A&E now"
+    (["back pain", "my legs won't move"], "bilateral-leg-weakness", "emergency"),
+    (["back pain", "my legs don't move properly"], "bilateral-leg-weakness", "emergency"),
+    # "Inability to move the elbow normally straight away" (urgent same-day: HAZ-13)
+    (["elbow won't straighten"], "unable-to-move-elbow", "urgent-same-day"),
+    (["elbow is stuck and won't straighten"], "unable-to-move-elbow", "urgent-same-day"),
+    (["my elbow doesn't bend"], "unable-to-move-elbow", "urgent-same-day"),
+])
+def test_wont_move_is_an_inability_never_read_as_something_absent(engine, inputs, finding, urgency):
+    """"my legs won't move" was refused as "reads as something not present: report it as absent (--absent)", the
+    answer beside back pain "could be inability to move the elbow normally": the tool told a person with both legs
+    failing to report it absent."""
+    data = triage(*inputs, engine=engine)
+    assert data["unresolved"] == []
+    assert finding in {f["id"] for f in data["findings"]}
+    assert (data["urgency"]["id"], data["training"]) == (urgency, "stop")
