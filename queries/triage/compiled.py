@@ -204,6 +204,9 @@ class CompiledTriageEngine(TriagePolicy):
     def label(self, iri: URIRef) -> str:
         return self.kb.labels.get(iri, _local(iri))
 
+    def concept(self, concept_id: str) -> Concept | None:
+        return self.kb.resolver.concepts.get(concept_id)
+
     def interpretations_with_values(self, iri: URIRef) -> tuple[tuple[str, str, str | None], ...]:
         return self.kb.notes.get(iri, ())
 

@@ -32,7 +32,7 @@ from dataclasses import replace
 from rdflib import URIRef
 
 from ...ontology.namespaces import local_id as _local
-from .records import Presentation, Recommendation, RuleResult, Screened, TriageResult, Urgency, Withheld
+from .records import Presentation, Recommendation, Reported, RuleResult, Screened, TriageResult, Urgency, Withheld
 
 
 class TriagePolicy:
@@ -152,7 +152,7 @@ class TriagePolicy:
                               self.screen(presentation), regions=tuple(sorted(said)),
                               every_region=every_region,
                               interpretations=self._interpretations(fired, recommendations),
-                              red_flags=self.red_flags_anywhere(),
+                              red_flags=self.red_flags_of_readings(presentation),
                               said_nowhere=tuple(r.concept.id for r in presentation.findings if r.said_nowhere),
                               withheld=self._withheld(fired, stop, recommendations, every_region, said,
                                                       presentation))
@@ -169,6 +169,39 @@ class TriagePolicy:
         if cached is None:
             cached = self.__dict__["_red_flags_anywhere"] = {s.id: s for s in self.not_asked(Presentation(()))}
         return cached
+
+    def concept(self, concept_id: str):
+        """The resolvable concept (mskg.kg.resolve.Concept) of an id, or None."""
+        raise NotImplementedError
+
+    def red_flags_of_readings(self, presentation: Presentation) -> dict[str, Screened]:
+        """:meth:`red_flags_anywhere`, and each condition an input not understood could be that sets a red flag on its
+        own ("cancer" may be metastatic spinal disease, "broken" an elbow or a spinal fracture): the screen lists red-flag
+        findings only, and a named serious condition is as much a reason not to settle the answer (HAZ-32: "conditions—
+        such as cauda equina syndrome, spinal infection, metastatic cancer, or an unstable fracture—where waiting and
+        trying new stretches is the wrong priority")."""
+        anywhere = self.red_flags_anywhere()
+        wanted = {i for u in presentation.unresolved if not u.absent for i, _ in u.candidates} - set(anywhere)
+        if not wanted:
+            return anywhere
+        cache = self.__dict__.setdefault("_red_flags_alone", {})
+        out = dict(anywhere)
+        for concept_id in sorted(wanted):
+            if concept_id not in cache:
+                cache[concept_id] = self._red_flag_alone(concept_id)
+            if cache[concept_id] is not None:
+                out[concept_id] = cache[concept_id]
+        return out
+
+    def _red_flag_alone(self, concept_id: str) -> Screened | None:
+        """The most urgent red flag a concept, reported on its own, fires (as a Screened), or None."""
+        concept = self.concept(concept_id)
+        if concept is None:
+            return None
+        fired = [r for r in self.rules(Presentation((Reported(concept.label, concept),))) if r.fires and r.is_red_flag]
+        if not fired:
+            return None
+        return Screened(concept.id, concept.label, max((r.urgency for r in fired), key=lambda u: u.rank), True)
 
     def screen(self, presentation: Presentation) -> list[Screened]:
         """The red-flag screen, each finding asked about only because every region is screened carrying the

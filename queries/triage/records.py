@@ -478,7 +478,8 @@ class TriageResult:
 
     @property
     def unsettled(self) -> list[tuple[Unresolved, tuple[Screened, ...]]]:
-        """Inputs not understood that could be a red flag more urgent than the answer: the answer is not settled
+        """Inputs not understood that could be a red flag more urgent than the answer, or any red flag while the answer
+        keeps training (a red flag stops it; "sciatica" with "lost weight"): the answer is not settled
         until they are answered, so no view may present it as settled ("keep training"). Judged against every
         region's red flags, not only the regions in play (an unknown wording beside tennis elbow may be a cauda
         equina symptom), and never a finding reported absent. Of an input the resolver found ambiguous or naming
@@ -486,8 +487,9 @@ class TriageResult:
         unknown input, only the closest match (the further ones are spelling neighbours: "dieting and lost weight"
         is not a bladder change)."""
         absent = {r.concept.id for r in self.presentation.absent}
+        # a red flag more urgent than the answer, or any red flag while the answer keeps training (a red flag stops it)
         flags = {i: s for i, s in (self.red_flags or {s.id: s for s in self.not_asked}).items()
-                 if s.red_flag and s.urgency.rank > self.urgency.rank and i not in absent}
+                 if s.red_flag and (s.urgency.rank > self.urgency.rank or self.training != "stop") and i not in absent}
         out = []
         for u in self.presentation.unresolved:
             if u.absent or not u.candidates:

@@ -63,6 +63,13 @@ class TriageEngine(TriagePolicy):
                             for r in self.graph.objects(f.concept.iri, MSKG.inRegion)) - {SYSTEMIC}
         return present, not present
 
+    def concept(self, concept_id: str):
+        if "_concepts" not in self.__dict__:
+            from ...kg.resolve import concepts_from_graph
+
+            self._concepts = {c.id: c for c in concepts_from_graph(self.graph)}
+        return self._concepts.get(concept_id)
+
     def label(self, iri: URIRef) -> str:
         if iri not in self._labels:
             value = self.graph.value(iri, SKOS.prefLabel)
