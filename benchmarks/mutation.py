@@ -558,7 +558,13 @@ def replay(path: Path, work: Path, modules: dict[str, Module], timeout: float) -
         print(f"{module.name}: re-planting {len(left)} survivor(s) of {path}", flush=True)
         for item in left:
             diff = item["diff"].split("--- mutation diff ---\n", 1)[-1].rstrip("\n") + "\n"  # stored unterminated
-            planted = subprocess.run(["git", "apply", "-"], cwd=tree, input=diff.encode(), capture_output=True)
+            # with less context when the full one fails (cosmic-ray's diff of a file's last lines counts one line
+            # past its end)
+            for context in ([], ["-C1"]):
+                planted = subprocess.run(["git", "apply", *context, "-"], cwd=tree, input=diff.encode(),
+                                         capture_output=True)
+                if planted.returncode == 0:
+                    break
             if planted.returncode:
                 print(f"  stale     {item['file']}:{item['line']}  {item['operator']}  (the code has changed there)")
                 continue
@@ -568,7 +574,7 @@ def replay(path: Path, work: Path, modules: dict[str, Module], timeout: float) -
             except subprocess.TimeoutExpired:
                 verdict = "timeout"
             finally:
-                subprocess.run(["git", "apply", "-R", "-"], cwd=tree, input=diff.encode(), check=True,
+                subprocess.run(["git", "apply", "-R", *context, "-"], cwd=tree, input=diff.encode(), check=True,
                                capture_output=True)
             caught += verdict != "survives"
             print(f"  {verdict:9} {item['file']}:{item['line']}  {item['operator']}  (in {item.get('function')})",
@@ -712,7 +718,7 @@ def main() -> int:
             print(f"\nsurvivors of {s.module.name} ({len(s.survivors())}):")
             print("\n".join(lines) if lines else "    none")
             if s.timeouts():
-                print(f"timed out (counted as detected; check they are not just a slow machine):")
+                print("timed out (counted as detected; check they are not just a slow machine):")
                 print("\n".join(mutant_lines(s.timeouts())))
             for item, result in s.errors():
                 m = item.mutations[0]
