@@ -232,16 +232,23 @@ def triage_text(result: TriageResult) -> str:
     headline = (care.label.rstrip(".") + ".") if care else result.urgency.definition
     if unsettled:  # a possible red flag is unanswered: the answer below is a floor, never "keep training"
         could_be = "; ".join(f"“{u.input}” could be {', '.join(f'{n.label} ({n.urgency.label})' for n in ns)}"
-                             for u, ns in unsettled)
-        out += _wrap(f"URGENCY: NOT SETTLED — {could_be}. Answer that first: if it is, that urgency applies.",
-                     "", hang="  ").splitlines()
+                             for u, ns in unsettled if ns)
+        # words about how long or how symptoms are changing, not given as --duration / --trend (h28 cold review)
+        timing = "; ".join(f"“{u.input}” says how long or how it is changing" for u, ns in unsettled if not ns)
+        said = ". ".join(filter(None, (f"{could_be}. Answer that first: if it is, that urgency applies" if could_be
+                                       else "",
+                                       f"{timing}: give it with --duration / --trend, which can change the answer"
+                                       if timing else "")))
+        out += _wrap(f"URGENCY: NOT SETTLED — {said}.", "", hang="  ").splitlines()
         out.append(f"  On what was understood only: {result.urgency.label.upper()}"
                    + (f" — {headline}" if care else "."))  # never "Keep active and modify training" here
     else:
         out.append(f"URGENCY: {result.urgency.label.upper()} — {headline}")
     out.append("TRAINING: " + ("STOP training now." if result.training == "stop"
                                else "not settled until what was not understood is answered; if it is a red flag, "
-                                    "stop training." if unsettled
+                                    "stop training." if any(ns for _, ns in unsettled)
+                               else "not settled until how long and how it is changing are given (--duration, "
+                                    "--trend); if it is rapidly worsening, stop training." if unsettled
                                else "keep moving, with the modifications below." if modifications
                                else "the article gives no training change for what you reported."))
     out.append("")

@@ -76,6 +76,22 @@ class Lexicon:
     #: words that say something is wrong without saying what ("funny", "weird"): never a reason to offer a finding
     #: as the closest match of an input not understood (lexicon ``vague``)
     vague: frozenset[str] = frozenset()
+    #: wordings of how symptoms are changing ("not getting better"), longest first (lexicon ``timing.trends``)
+    trends: tuple[str, ...] = ()
+    #: a regular expression for a duration said in words ("for 8 weeks", "a couple of days ago"; lexicon ``timing``)
+    duration: str | None = None
+
+
+def _duration_pattern(timing: dict) -> str | None:
+    """The regular expression of a duration (over normalised text) from the lexicon's ``timing`` words."""
+    units = [normalise(w) for w in str(timing.get("units") or "").split()]
+    if not units:
+        return None
+    numbers = [normalise(w) for w in str(timing.get("numbers") or "").split()]
+    lead = [normalise(str(w)) for w in timing.get("lead") or ()]
+    alt = lambda words: "|".join(re.escape(w) for w in sorted(set(words), key=lambda w: (-len(w), w)))  # noqa: E731
+    number = rf"(?:\d+(?:\.\d+)?|{alt(numbers)})(?: (?:{alt(numbers)}|of|and a half))*"
+    return rf"(?<!\S)(?:(?:{alt(lead)}) )*{number} ?(?:{alt(units)})(?: ago)?(?!\S)"
 
 
 @cache
@@ -109,6 +125,9 @@ def load_lexicon() -> Lexicon:
         fine=frozenset(normalise(w) for w in str((data.get("both_legs") or {}).get("fine") or "").split()),
         clauses=frozenset(normalise(w) for w in str((data.get("both_legs") or {}).get("clauses") or "").split()),
         vague=frozenset(normalise(w) for w in str(data.get("vague") or "").split()),
+        trends=tuple(sorted({normalise(str(w)) for w in (data.get("timing") or {}).get("trends") or ()},
+                            key=lambda w: (-len(w.split()), w))),
+        duration=_duration_pattern(data.get("timing") or {}),
     )
 
 
@@ -187,13 +206,19 @@ class Match:
     #: (finding id, question, wording): a wording of the lexicon's ``ask`` found beside what was read ("back pain
     #: after a fall"): the finding it may be is asked about, never read as it and never dropped
     asked: tuple[tuple[str, str, str], ...] = ()
+    #: (kind, words): words about how long ("duration": "for 8 weeks") or how symptoms are changing ("trend": "not getting
+    #: better") said beside the finding read (lexicon ``timing``): for --duration and --trend, never part of the finding
+    timing: tuple[tuple[str, str], ...] = ()
 
 
 class ResolutionError(ValueError):
     """An input matched no concept, or several equally; carries the input and the closest candidates."""
 
-    def __init__(self, text: str, reason: str, candidates: list[Match], kind: str = "unmatched"):
+    def __init__(self, text: str, reason: str, candidates: list[Match], kind: str = "unmatched",
+                 timing: tuple[tuple[str, str], ...] = ()):
         self.text = text
+        #: words about how long or how symptoms are changing found in the input (see ``Match.timing``)
+        self.timing = timing
         self.reason = reason
         self.candidates = candidates
         #: "ambiguous" or "several" when every candidate is a reading of the input (it matches several concepts
@@ -466,7 +491,51 @@ class Resolver:
             return False
         return not self._rest_beside_sides(text)
 
+    def timing_in(self, text: str) -> tuple[tuple[tuple[str, str], ...], str]:
+        """The words of ``text`` about how long symptoms have lasted or how they are changing (lexicon ``timing``), as
+        (kind, words) with kind "duration" or "trend", and the text without them (normalised)."""
+        key = f" {normalise(text)} "
+        found: list[tuple[int, str, str]] = []
+        for trend in self.lexicon.trends:
+            while f" {trend} " in key:
+                at = key.index(f" {trend} ")
+                found.append((at, "trend", trend))
+                key = key[:at] + " " + "_" * len(trend) + " " + key[at + len(trend) + 2:]
+        if self.lexicon.duration:
+            for m in re.finditer(self.lexicon.duration, key):
+                found.append((m.start(), "duration", m.group(0)))
+            key = re.sub(self.lexicon.duration, lambda m: "_" * len(m.group(0)), key)
+        rest = " ".join(w for w in key.split() if set(w) != {"_"})
+        return tuple((kind, words) for _, kind, words in sorted(found)), rest
+
     def _resolve_match(self, text: str, roots: Iterable[str] | None = PRESENTATION_ROOTS) -> Match:
+        """:meth:`_resolve_words`, with the words about how long or how symptoms are changing (lexicon ``timing``) set
+        aside: an input read whole keeps those its wordings do not use as ``Match.timing`` ("back pain for 8 weeks"); an
+        input not read whole is read without them ("back pain for 8 weeks not getting better": not an absence)."""
+        timing, rest = self.timing_in(text) if len(text) <= MAX_INPUT else ((), "")
+        try:
+            match = self._resolve_words(text, roots)
+        except ResolutionError as exc:
+            if not timing or exc.kind != "unmatched":
+                raise  # read, but as several findings or a question: its own words say what to ask
+            if not rest or not self.reader.bag(self.reader.words(rest)):
+                raise ResolutionError(text, "says how long or how it is changing, not what: give that with --duration "
+                                            "or --trend, and the finding itself with --finding", [], "unmatched",
+                                      timing) from exc
+            try:
+                match = self._resolve_words(rest, roots)
+            except ResolutionError as inner:
+                raise ResolutionError(text, inner.reason, inner.candidates, inner.kind, timing) from exc
+            return replace(match, timing=timing)
+        used = frozenset().union(self._wording_bag(match.matched), *(self._wording_bag(m.matched) for m in match.also),
+                                 *(self._wording_bag(w) for _, _, w in match.asked))
+        timing = tuple((kind, words) for kind, words in timing if not self._wording_bag(words) <= used)
+        return replace(match, timing=timing) if timing else match
+
+    def _wording_bag(self, wording: str) -> frozenset[str]:
+        return self.reader.bag(self.reader.words(wording))
+
+    def _resolve_words(self, text: str, roots: Iterable[str] | None = PRESENTATION_ROOTS) -> Match:
         roots = tuple(roots) if roots is not None else None
         if len(text) > MAX_INPUT:
             raise ResolutionError(text[:40] + "…", f"too long ({len(text)} characters; at most {MAX_INPUT})", [])

@@ -76,6 +76,9 @@ class Unresolved:
     #: what the candidates are: "ambiguous", "several" (the resolver's kinds) or "where" (a site-less wording asked
     #: about) when each candidate is a reading of the input; "unmatched" when they are only the closest wordings
     kind: str = "unmatched"
+    #: (kind, words): what the input says of how long ("duration") or how symptoms are changing ("trend"), which a
+    #: finding does not carry (kg/lexicon.yaml ``timing``): --duration and --trend are for it
+    timing: tuple[tuple[str, str], ...] = ()
 
     @property
     def candidates_are_readings(self) -> bool:
@@ -85,7 +88,7 @@ class Unresolved:
     @classmethod
     def from_error(cls, error: ResolutionError, absent: bool = False) -> "Unresolved":
         return cls(error.text, error.reason, tuple((m.concept.id, m.concept.label) for m in error.candidates), absent,
-                   error.kind)
+                   error.kind, tuple(getattr(error, "timing", ())))
 
     def __str__(self) -> str:
         close = ", ".join(label for _, label in self.candidates[:3])
@@ -158,7 +161,46 @@ def readings_of(resolver, text: str, match, is_absent: bool = False) -> tuple[li
     asked = [Unresolved(text, f"ambiguous: {question}", ((concept_id, resolver.concepts[concept_id].label),),
                         kind="ambiguous")
              for concept_id, question, _ in match.asked]
+    if match.timing:
+        asked.append(Unresolved(text, timing_reason(match.timing), (), kind="timing", timing=match.timing))
     return read, asked
+
+
+def timing_reason(timing: Sequence[tuple[str, str]]) -> str:
+    """What to do with words about how long or how symptoms are changing said inside a finding ("for 8 weeks", "not
+    getting better"): give them with --duration and --trend, read as those options read them (h28 cold review: "not
+    getting better" was refused as an absence)."""
+    said = ", ".join(f"“{words}”" for _, words in timing)
+    options = []
+    for kind, words in timing:
+        try:
+            value = parse_duration(words) if kind == "duration" else parse_trend(words)
+        except PresentationError:
+            value = None
+        if kind == "duration":
+            options.append(f'--duration "{_duration_words(words)}"' if value is not None else "--duration")
+        elif value == "worsening":  # "getting worse" may be fast: the urgent same-day reading is the other choice
+            options.append("--trend worsening (or rapidly-worsening if it is getting worse quickly)")
+        else:
+            options.append(f"--trend {value}" if value else f"--trend ({', '.join(TRENDS)})")
+    return (f"says how long or how it is changing ({said}), which the finding does not carry: give it with "
+            f"{' and '.join(dict.fromkeys(options))}; until then the answer does not take it into account")
+
+
+def _trend_or_none(words: str) -> str | None:
+    try:
+        return parse_trend(words)
+    except PresentationError:
+        return None
+
+
+def _duration_words(words: str) -> str:
+    """A duration as said, without the words around it ("for the last 8 weeks" -> "8 weeks")."""
+    out = words.split()
+    while len(out) > 2 and out[0] in {"for", "over", "about", "around", "roughly", "nearly", "almost", "after", "the",
+                                      "last", "past", "more", "than", "at", "least"}:
+        out = out[1:]
+    return " ".join(w for w in out if w != "ago")
 
 
 def read_together(resolver, present: Sequence[Reported], absent: Sequence[Reported],
@@ -485,7 +527,9 @@ class TriageResult:
         equina symptom), and never a finding reported absent. Of an input the resolver found ambiguous or naming
         several findings, every candidate is a reading of it and the most urgent red flag among them is named; of an
         unknown input, only the closest match (the further ones are spelling neighbours: "dieting and lost weight"
-        is not a bladder change)."""
+        is not a bladder change). Then, with nothing it could be (an empty tuple), an input that says how long or how
+        symptoms are changing ("back pain for 8 weeks not getting better") not given as --duration or --trend: the
+        article's thresholds turn on them (getting better with no duration excepted: it raises none)."""
         absent = {r.concept.id for r in self.presentation.absent}
         # a red flag more urgent than the answer, or any red flag while the answer keeps training (a red flag stops it)
         flags = {i: s for i, s in (self.red_flags or {s.id: s for s in self.not_asked}).items()
@@ -498,4 +542,15 @@ class TriageResult:
             could_be = [flags[i] for i, _ in readings if i in flags]
             if could_be:
                 out.append((u, (max(could_be, key=lambda s: s.urgency.rank),)))
+        # words about how long or how symptoms are changing, not given as --duration or --trend: the article's
+        # thresholds turn on them, so the answer is not settled as if they were known (h28 cold review)
+        given = {"duration"} if self.presentation.duration_days is not None else set()
+        given |= {"trend"} if self.presentation.trend is not None else set()
+        for u in self.presentation.unresolved:
+            said = [(kind, words) for kind, words in u.timing if kind not in given]
+            # getting better, said with no duration, raises no threshold of the article: nothing to settle
+            if u.absent or not said or all(kind == "trend" and _trend_or_none(words) == "improving" for kind, words in said):
+                continue
+            if all(x is not u for x, _ in out):
+                out.append((u, ()))
         return out
