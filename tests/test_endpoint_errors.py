@@ -322,3 +322,18 @@ def test_the_library_defaults_are_the_ones_mskg_serve_documents(monkeypatch):
     assert (host, port) == ("127.0.0.1", 8000)
     assert dataclasses.asdict(config) == dataclasses.asdict(module.ServerConfig())
     assert dataclasses.astuple(module.ServerConfig())[:4] == (10.0, 10_000, 2, 2048)
+
+
+def test_the_worker_pools_defaults_are_the_endpoints():
+    """A ``WorkerPool`` or ``WorkerSettings`` made without arguments (by a library user, or a test) has the limits
+    ``mskg serve`` documents: 10 s a query, 10,000 rows, 2 workers, 2048 MB each (a sampled mutation run changed
+    the pool's defaults and nothing noticed)."""
+    import inspect
+
+    from mskg.queries.endpoint.server import ServerConfig
+    from mskg.queries.endpoint.workers import WorkerPool, WorkerSettings
+
+    config, settings = ServerConfig(), WorkerSettings()
+    pool = inspect.signature(WorkerPool.__init__).parameters
+    assert (pool["timeout"].default, pool["size"].default) == (config.timeout, config.workers) == (10.0, 2)
+    assert (settings.max_rows, settings.memory_mb) == (config.max_rows, config.memory_mb) == (10_000, 2048)

@@ -102,7 +102,7 @@ def test_kept_when_a_finding_of_its_own_region_is_reported():
     assert data["urgency"]["id"] == "prompt-review" and LEG_RULE in flags(data)
 
 
-@pytest.mark.parametrize("wording", ["severe unrelenting pain", "unrelenting pain", "worsening pain"])
+@pytest.mark.parametrize("wording", ["severe unrelenting pain", "unrelenting pain"])
 def test_severe_unrelenting_pain_beside_golfers_elbow_keeps_its_red_flag(wording):
     """A red flag on its own is never asked away: asking would take same-day care down to self-care."""
     code, data = answer("-f", "golfer's elbow", "-f", wording)
@@ -401,3 +401,14 @@ def test_explaining_a_flag_of_fever_alone_agrees_that_no_scan_is_given():
     assert " ".join(line.strip() for line in lines[start:start + 3]) == (
         "Not advised for what you reported: Scan now — only general findings (such as fever) were reported: they are "
         "read against every body region, but no advice for one region (such as a scan) is given for them.")
+
+
+def test_plain_worsening_pain_beside_golfers_elbow_is_asked_about_and_never_settled():
+    """"Worsening pain" alone is not the article's "Severe, unrelenting pain that is rapidly worsening" (h28: it had
+    been read as that red flag, with a spinal scan); it is asked about, the red flag its closest reading, so the
+    answer is a floor that never says keep training."""
+    code, data = answer("-f", "golfer's elbow", "-f", "worsening pain")
+    assert code == 3
+    assert [(u["input"], [c["id"] for c in u["could_be"]]) for u in data["unsettled"]] == [
+        ("worsening pain", ["severe-unrelenting-pain"])]
+    assert data["unsettled"][0]["could_be"][0]["urgency"] == "urgent-same-day"
