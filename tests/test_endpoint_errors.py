@@ -331,9 +331,24 @@ def test_the_worker_pools_defaults_are_the_endpoints():
     import inspect
 
     from mskg.queries.endpoint.server import ServerConfig
-    from mskg.queries.endpoint.workers import WorkerPool, WorkerSettings
+    from mskg.queries.endpoint.workers import EndpointPool, WorkerPool, WorkerSettings
 
     config, settings = ServerConfig(), WorkerSettings()
-    pool = inspect.signature(WorkerPool.__init__).parameters
-    assert (pool["timeout"].default, pool["size"].default) == (config.timeout, config.workers) == (10.0, 2)
+    for cls in (WorkerPool, EndpointPool):
+        pool = inspect.signature(cls.__init__).parameters
+        assert (pool["timeout"].default, pool["size"].default) == (config.timeout, config.workers) == (10.0, 2)
     assert (settings.max_rows, settings.memory_mb) == (config.max_rows, config.memory_mb) == (10_000, 2048)
+
+
+def test_killing_a_worker_stops_its_process_at_once():
+    """``kill()`` is how a query past its time limit is stopped: the worker's process must be gone when it
+    returns, not left running its query (a mutation run inverted the liveness check and nothing noticed)."""
+    import multiprocessing as mp
+
+    from mskg.queries.endpoint.workers import WorkerSettings, _Worker
+
+    worker = _Worker(mp.get_context("spawn"), b"", WorkerSettings())
+    assert worker.process.is_alive()
+    worker.kill()
+    assert worker.broken and not worker.process.is_alive()
+    assert worker.process.exitcode is not None and worker.process.exitcode < 0  # ended by a signal, not by itself
