@@ -24,10 +24,11 @@ SECURITY = (b"x-content-type-options: nosniff\r\ncontent-security-policy: defaul
             b"'none'; base-uri 'none'; form-action 'none'\r\n")
 
 
-def refusal(status: bytes, body: bytes) -> bytes:
+def refusal(status: bytes, body: bytes, retry_after: int | None = None) -> bytes:
     """A response the connection layer writes itself, as README documents it."""
+    retry = b"retry-after: %d\r\n" % retry_after if retry_after is not None else b""
     return (b"HTTP/1.1 " + status + b"\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: "
-            + str(len(body)).encode() + b"\r\nconnection: close\r\n" + SECURITY + b"\r\n" + body)
+            + str(len(body)).encode() + b"\r\nconnection: close\r\n" + retry + SECURITY + b"\r\n" + body)
 
 
 def connect(port: int, source: str = "127.0.0.1") -> socket.socket:
@@ -80,13 +81,14 @@ def test_connections_past_the_per_address_and_the_total_cap_get_503_and_others_a
     held = [connect(patient.port) for _ in range(6)]
     seventh = connect(patient.port)
     assert read_all(seventh) == refusal(b"503 Service Unavailable", b"Too many open connections from your address "
-                                        b"(the limit is 6); close some or try again shortly\n")
+                                        b"(the limit is 6); close some or try again shortly\n",
+                                        retry_after=600)  # a silent connection is closed at the header timeout
     seventh.close()
     assert ask(patient.port, "127.0.0.2").startswith(b"HTTP/1.1 200 OK\r\n")  # another address is served
     held += [connect(patient.port, "127.0.0.2") for _ in range(6)]
     thirteenth = connect(patient.port, "127.0.0.3")
     assert read_all(thirteenth) == refusal(b"503 Service Unavailable", b"The endpoint has too many open "
-                                           b"connections (its limit is 12); try again shortly\n")
+                                           b"connections (its limit is 12); try again shortly\n", retry_after=600)
     thirteenth.close()
     # The limits are inclusive: the sixth connection from one address, and the twelfth in all, are served.
     for sixth_and_twelfth in (held[5], held[11]):
@@ -300,9 +302,10 @@ def test_answers_that_nobody_reads_are_bounded_by_the_budget_and_small_answers_s
         assert head.startswith(b"HTTP/1.1 200 OK\r\n") and 2 * length <= 25_000_000 < 3 * length
         held.append(s)
     # A third answer would pass the budget: 503 at once (its worker threw it away and is free again) …
-    status, _, body = budgeted.request(params={"query": BIG})
+    status, headers, body = budgeted.request(params={"query": BIG})
     assert (status, body) == (503, b"The endpoint is busy: answers still being read by their clients fill its "
                                    b"buffer of 25000000 bytes; try again shortly\n")
+    assert {k.lower(): v for k, v in headers.items()}["retry-after"] == "30"  # busy now, so worth a retry: after the query time limit
     # … and so would a second one to an address already holding one, past its quarter of the budget.
     s, head, _ = ask_for(budgeted.port, "127.0.0.2", BIG)
     assert head.startswith(b"HTTP/1.1 503 Service Unavailable\r\n")
@@ -345,6 +348,7 @@ def test_the_budget_holds_what_it_reserved_and_no_more():
     assert budget.reserve("A", 6 * K) is None                        # holding nothing: one answer that fits
     refused = budget.reserve("A", K + 1)                             # A holds 6 K of its 4 K: no more
     assert refused.status == 503 and f"at most {4 * K} per address".encode() in refused.body
+    assert refused.retry_after == 10                                 # the default query time limit
     assert budget.reserve("B", 2 * K) is None
     assert budget.reserve("B", K + 1) is None                        # B within its 4 K
     assert budget.reserve("B", K + 1) is not None                    # … and past it

@@ -121,9 +121,11 @@ def test_a_host_not_allowed_gets_421_and_is_never_echoed(server):
 
 
 @pytest.mark.parametrize("host", ["[localhost]", "[127.0.0.1]", "localhost:\u00b2", "[::1]:\u00b9", "127.0.0.1:\u00b9\u00b2",
-                                  "[localhost]:80", "localhost:99999", "[v1.x]", "[::1]x", "local]host", "::zz"])
+                                  "[localhost]:80", "localhost:99999", "[v1.x]", "[::1]x", "local]host", "::zz",
+                                  "::1", "0:0:0:0:0:0:0:1"])
 def test_a_malformed_host_gets_421_and_is_not_in_the_description(server, host):
-    """Brackets are for IPv6 literals only, and a port is ASCII digits (``"²".isdigit()`` is true)."""
+    """Brackets are for IPv6 literals only, an IPv6 literal is in brackets (RFC 3986: a bare ``::1`` is what
+    the allow-list may say, never a Host header), and a port is ASCII digits (``"²".isdigit()`` is true)."""
     status, _, body = server.request(headers={"Host": host})
     assert status == 421, host
     assert host.encode("latin-1") not in body
@@ -138,6 +140,10 @@ def test_host_name_reads_only_well_formed_hosts(host, name):
     from mskg.queries.endpoint.server import host_name
 
     assert host_name(host) == name
+    if host.count(":") < 2 or host.startswith("["):
+        assert host_name(host, header=True) == name
+    else:  # a bare IPv6 address: an allow-list entry, not a Host header
+        assert host_name(host, header=True) is None
 
 
 def test_the_not_found_page_writes_control_characters_out(server):

@@ -26,6 +26,7 @@ Content-Security-Policy headers as the application's.
 from __future__ import annotations
 
 import asyncio
+import math
 import re
 from functools import partial
 
@@ -35,11 +36,14 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 _HEAD_END = re.compile(rb"\n\r?\n")
 
 
-def raw_response(status: int, reason: str, message: str, security_headers: list[tuple[str, str]]) -> bytes:
+def raw_response(status: int, reason: str, message: str, security_headers: list[tuple[str, str]],
+                 retry_after: int | None = None) -> bytes:
     """A complete ``Connection: close`` response written straight to the socket (no request was parsed)."""
     body = (message.rstrip() + "\n").encode("utf-8")
     lines = [f"HTTP/1.1 {status} {reason}", "content-type: text/plain; charset=utf-8",
              f"content-length: {len(body)}", "connection: close"]
+    if retry_after is not None:
+        lines.append(f"retry-after: {retry_after}")
     lines += [f"{name}: {value}" for name, value in security_headers]
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
 
@@ -71,15 +75,22 @@ class LimitedH11Protocol(H11Protocol):
         super().connection_made(transport)
         if len(self.connections) > self.max_connections:
             self._refuse(503, "Service Unavailable", f"The endpoint has too many open connections (its limit "
-                                                     f"is {self.max_connections}); try again shortly")
+                                                     f"is {self.max_connections}); try again shortly",
+                         self._retry_after())
             return
         address = self.client[0] if self.client else None
         if sum(1 for other in self.connections if other.client and other.client[0] == address) > \
                 self.max_client_connections:
             self._refuse(503, "Service Unavailable", f"Too many open connections from your address (the limit "
-                                                     f"is {self.max_client_connections}); close some or try again shortly")
+                                                     f"is {self.max_client_connections}); close some or try again shortly",
+                         self._retry_after())
             return
         self._header_timer = self.loop.call_later(self.header_timeout, self._header_overdue)
+
+    def _retry_after(self) -> int:
+        """The ``Retry-After`` of a connection-limit 503: a connection that sends nothing is closed at the
+        header timeout, so a place is free by then unless the others are in use."""
+        return max(1, math.ceil(self.header_timeout))
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._cancel_timers()
@@ -91,12 +102,12 @@ class LimitedH11Protocol(H11Protocol):
                 timer.cancel()
         self._header_timer = self._stall_timer = None
 
-    def _refuse(self, status: int, reason: str, message: str) -> None:
+    def _refuse(self, status: int, reason: str, message: str, retry_after: int | None = None) -> None:
         """Answer without a parsed request and close (the client's further bytes are not read)."""
         self._refused = True
         self._cancel_timers()
         self._unset_keepalive_if_required()
-        self.transport.write(raw_response(status, reason, message, self.security_headers))
+        self.transport.write(raw_response(status, reason, message, self.security_headers, retry_after))
         self.transport.close()
 
     def send_400_response(self, msg: str) -> None:

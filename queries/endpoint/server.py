@@ -94,7 +94,8 @@ def _text(status: int, message: str) -> Response:
 def _answer(answer: Answer | Held) -> Response | HeldResponse:
     if isinstance(answer, Held):
         return HeldResponse(answer)
-    return Response(answer.body, status_code=answer.status, media_type=answer.content_type)
+    headers = {"Retry-After": str(answer.retry_after)} if answer.retry_after is not None else None
+    return Response(answer.body, status_code=answer.status, media_type=answer.content_type, headers=headers)
 
 
 class HeldResponse:
@@ -226,10 +227,11 @@ def _is_ipv6(text: str) -> bool:
     return True
 
 
-def host_name(host: str | None) -> str | None:
+def host_name(host: str | None, *, header: bool = False) -> str | None:
     """The name part of a Host header (no port, no IPv6 brackets, lower case), or None when malformed: a port
     is 1–5 ASCII digits up to 65535, and brackets hold an IPv6 address and nothing else (``[localhost]``,
-    ``[127.0.0.1]`` are malformed)."""
+    ``[127.0.0.1]`` are malformed). An allow-list entry may name an IPv6 address bare (``::1``); a Host
+    header (``header=True``) may not: RFC 3986 writes an IPv6 host in brackets."""
     if not host:
         return None
     host = host.strip().lower()
@@ -239,8 +241,8 @@ def host_name(host: str | None) -> str | None:
         if end < 0 or (rest and not (rest.startswith(":") and _is_port(rest[1:]))) or not _is_ipv6(host[1:end]):
             return None
         return host[1:end]
-    if host.count(":") > 1:  # a bare IPv6 address (as in the allow-list)
-        return host if _is_ipv6(host) else None
+    if host.count(":") > 1:  # a bare IPv6 address: only in the allow-list
+        return host if _is_ipv6(host) and not header else None
     name, colon, port = host.rpartition(":")
     if colon and _is_port(port):
         host = name
@@ -290,7 +292,7 @@ class HostAndHeaders:
                     headers["Connection"] = "close"
             await send(message)
 
-        if not self.any_host and host_name(request_headers.get("host")) not in self.allowed:
+        if not self.any_host and host_name(request_headers.get("host"), header=True) not in self.allowed:
             response = PlainTextResponse("Misdirected request: this server does not answer for that Host "
                                          "(see mskg serve --allowed-host)\n", status_code=421)
             return await response(scope, receive_tracked, send_with_headers)

@@ -45,10 +45,18 @@ class Answer:
     status: int
     content_type: str
     body: bytes
+    #: Seconds after which a client may try again (an HTTP ``Retry-After``): set only on a 503 that says the
+    #: endpoint is busy, never on one a retry would meet again (a query past the time or memory limit).
+    retry_after: int | None = None
 
 
-def _error(status: int, message: str) -> Answer:
-    return Answer(status, "text/plain; charset=utf-8", (message.rstrip() + "\n").encode("utf-8"))
+def _error(status: int, message: str, retry_after: int | None = None) -> Answer:
+    return Answer(status, "text/plain; charset=utf-8", (message.rstrip() + "\n").encode("utf-8"), retry_after)
+
+
+def _busy(message: str, seconds: float) -> Answer:
+    """A 503 for an endpoint that is busy now: worth a retry after ``seconds`` (rounded up, at least 1)."""
+    return _error(503, message, max(1, math.ceil(seconds)))
 
 
 # ---------------------------------------------------------------------- content negotiation
@@ -353,7 +361,7 @@ class WorkerPool:
         try:
             worker = self.idle.get(timeout=self.timeout)
         except queue.Empty:
-            return _error(503, f"The endpoint is busy: no query worker became free within {self.timeout:g} s")
+            return _busy(f"The endpoint is busy: no query worker became free within {self.timeout:g} s", self.timeout)
         remaining = max(0.1, self.timeout - (time.monotonic() - started))
         head = worker.start(text, accept, remaining, self.timeout)
         answer = head if isinstance(head, Answer) else self._collect(worker, *head)
@@ -456,9 +464,12 @@ class AnswerBudget:
     connection cap (one answer per connection at a time) — so a small query such as ``ASK {}`` is answered
     however full the budget is. Runs on the event loop only."""
 
-    def __init__(self, limit: int, per_client: int | None = None):
+    def __init__(self, limit: int, per_client: int | None = None, retry_after: float = 10.0):
         self.limit = limit
         self.per_client = per_client if per_client is not None else max(1, limit // 4)
+        #: The ``Retry-After`` of its 503s: the pool passes its query time limit, a time in which most answers
+        #: now held are read (no bound is known: a reader is cut only at the send timeout).
+        self.retry_after = retry_after
         #: Bytes reserved now, in all and by address.
         self.held = 0
         self.by_client: dict[str, int] = {}
@@ -469,12 +480,12 @@ class AnswerBudget:
             return None
         mine = self.by_client.get(client, 0)
         if mine and mine + length > self.per_client:
-            return _error(503, f"The endpoint is busy: answers to your address still being read hold {mine} "
-                               f"bytes of its buffer (at most {self.per_client} per address); read them or try "
-                               "again shortly")
+            return _busy(f"The endpoint is busy: answers to your address still being read hold {mine} "
+                         f"bytes of its buffer (at most {self.per_client} per address); read them or try "
+                         "again shortly", self.retry_after)
         if self.held + length > self.limit:
-            return _error(503, "The endpoint is busy: answers still being read by their clients fill its "
-                               f"buffer of {self.limit} bytes; try again shortly")
+            return _busy("The endpoint is busy: answers still being read by their clients fill its "
+                         f"buffer of {self.limit} bytes; try again shortly", self.retry_after)
         self.held += length
         self.by_client[client] = mine + length
         return None
@@ -529,7 +540,7 @@ class EndpointPool:
         self.timeout = timeout
         self.settings = settings or WorkerSettings()
         self.queue = FairQueue(per_client=max(1, size // 2))
-        self.budget = AnswerBudget(max_buffered)
+        self.budget = AnswerBudget(max_buffered, retry_after=timeout)
         self.executor = ThreadPoolExecutor(max_workers=2 * size + 1, thread_name_prefix="mskg-worker")
         self.workers = [self._spawn() for _ in range(size)]
         self.queue.idle.extend(self.workers)
@@ -552,7 +563,7 @@ class EndpointPool:
         started = loop.time()
         worker = await self.queue.acquire(client, self.timeout)
         if worker is None:
-            return _error(503, f"The endpoint is busy: no query worker became free within {self.timeout:g} s")
+            return _busy(f"The endpoint is busy: no query worker became free within {self.timeout:g} s", self.timeout)
         remaining = max(0.1, self.timeout - (loop.time() - started))
         try:
             head = await loop.run_in_executor(self.executor, worker.start, text, accept, remaining, self.timeout)
