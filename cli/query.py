@@ -18,12 +18,15 @@ def _fail(message: str, code: int = 2) -> None:
 
 
 def _list_queries() -> None:
+    """Each named query: its name and title, then its parameters and the question it answers, indented."""
     from ..queries import query_info, query_names
 
-    infos = [query_info(n) for n in query_names()]
-    width = max(len(i.name) for i in infos)
-    for info in infos:
-        click.echo(f"{info.name:<{width}}  {info.title}")
+    for info in (query_info(n) for n in query_names()):
+        click.echo(f"{info.name}  {info.title}")
+        params = " ".join(f"--param {p}=…" for p in info.parameters) or "none"
+        click.echo(f"    parameters: {params}")
+        if info.question:
+            click.echo(f"    question: {info.question}")
 
 
 def _source(name_or_file: str | None, expression: str | None) -> tuple[str, tuple[str, ...] | None]:
@@ -66,8 +69,10 @@ def _source(name_or_file: str | None, expression: str | None) -> tuple[str, tupl
                    "seconds the whole request (connecting, sending, the complete answer) may take.")
 @click.option("--max-response-bytes", type=click.IntRange(1, 2**40), default=64_000_000, show_default=True,
               help="With --endpoint: most bytes of the endpoint's answer (a larger one is an error, not read).")
-@click.option("--list", "list_", is_flag=True, help="List the named queries, one a line: name, then title.")
-def query(name_or_file, expression, params, fmt, engine, endpoint, timeout, max_response_bytes, list_):
+@click.option("--list", "list_", is_flag=True,
+              help="List the named queries: name and title, then their parameters and question.")
+@click.option("--show", "show", is_flag=True, help="Print the named query's SPARQL text instead of running it.")
+def query(name_or_file, expression, params, fmt, engine, endpoint, timeout, max_response_bytes, list_, show):
     """Run a named query from the library, a .rq file, or -e 'QUERY' on the mskg graph.
 
     A syntax error reports its line and column and exits 2. Updates, LOAD, SERVICE, FROM and custom
@@ -82,23 +87,33 @@ def query(name_or_file, expression, params, fmt, engine, endpoint, timeout, max_
     if list_:
         _list_queries()
         return
+    text, declared = _source(name_or_file, expression)
+    if show:
+        click.echo(text, nl=not text.endswith("\n"))
+        return
     from ..kg.load import load_graph
     from ..queries.engine import QueryError
     from ..queries.results import FormatError, for_terminal, serialize, to_table
-    from ..queries.run import (ParameterError, QueryRefused, QueryTimeout, parse_param, run_killable, run_local,
-                               run_remote)
+    from ..queries.run import (ParameterError, QueryRefused, QueryTimeout, check_param_used, parse_param,
+                               resource_param, run_killable, run_local, run_remote)
 
-    text, declared = _source(name_or_file, expression)
-    graph = load_graph() if endpoint is None else None
+    # The graph is loaded also for --endpoint when there are parameters: a bare id names the same resource
+    # on every path (it used to go to an endpoint as a plain string and match nothing).
+    graph = load_graph() if endpoint is None or params else None
     bindings = {}
     for param in params:
         try:
-            name, term = parse_param(param, graph)
+            if declared is not None:  # a library query: every parameter is a resource of the graph
+                name = param.partition("=")[0].strip().lstrip("?$")
+                if name not in declared:
+                    _fail(f"query {name_or_file!r} has no parameter {name!r}; its parameters: "
+                          + (", ".join(declared) or "none"))
+                name, term = resource_param(param, graph)
+            else:
+                name, term = parse_param(param, graph)
+                check_param_used(name, text)
         except ParameterError as exc:
             _fail(str(exc))
-        if declared is not None and name not in declared:
-            _fail(f"query {name_or_file!r} has no parameter {name!r}; its parameters: "
-                  + (", ".join(declared) or "none"))
         bindings[name] = term
     try:
         if endpoint:

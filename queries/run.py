@@ -6,6 +6,7 @@ never pasted into the query text as text.
 """
 from __future__ import annotations
 
+import difflib
 import http.client
 import re
 import socket
@@ -23,8 +24,8 @@ from ..ontology.namespaces import ID, NAMESPACES
 from .engine import QueryError, QueryResult
 from .guard import ForbiddenQuery, QueryRefused, check_query, oxigraph_probe_in_child
 
-__all__ = ["ForbiddenQuery", "ParameterError", "QueryRefused", "check_query", "load_remote", "parse_param",
-           "run_local", "run_remote"]
+__all__ = ["ForbiddenQuery", "ParameterError", "QueryRefused", "check_param_used", "check_query", "load_remote",
+           "parse_param", "resource_param", "run_local", "run_remote"]
 
 USER_AGENT = "mskg (+https://w3id.org/mskg)"
 #: Most bytes of an external endpoint's answer ``mskg query --endpoint`` reads (``--max-response-bytes``).
@@ -280,6 +281,46 @@ def parse_param(text: str, graph: Graph | None = None) -> tuple[str, Node]:
     if graph is not None and re.fullmatch(r"[a-z0-9][a-z0-9/-]*", value) and (ID[value], None, None) in graph:
         return name, ID[value]
     return name, Literal(value)
+
+
+def _names_in(graph: Graph) -> dict[str, URIRef]:
+    """The resources of the graph a parameter may name, by the short form a user types: ``tennis-elbow``
+    and ``id:tennis-elbow`` for the ``id:`` namespace, ``mskg:RedFlag`` for the ontology's terms."""
+    names: dict[str, URIRef] = {}
+    for term in graph.all_nodes():
+        if isinstance(term, URIRef):
+            for prefix in ("id", "mskg"):
+                base = str(NAMESPACES[prefix])
+                if term.startswith(base) and len(term) > len(base):
+                    names[f"{prefix}:{term[len(base):]}"] = term
+    return names
+
+
+def resource_param(text: str, graph: Graph) -> tuple[str, URIRef]:
+    """Read ``name=value`` for a library query, whose parameters are all resources of the mskg graph: the
+    value must name one (``id:tennis-elbow``, ``tennis-elbow``, ``mskg:RedFlag``, ``<iri>``), else
+    :class:`ParameterError` names the value and the closest names — a value that matched nothing used to
+    be bound as a string and return no rows, silently."""
+    name, term = parse_param(text, graph)
+    if isinstance(term, URIRef) and ((term, None, None) in graph or (None, None, term) in graph):
+        return name, term
+    value = text.partition("=")[2].strip()
+    names = _names_in(graph)
+    typed = value.lower()
+    short = {n: n.partition(":")[2].lower() for n in names}
+    wanted = typed.partition(":")[2] if ":" in typed and typed.partition(":")[0] in NAMESPACES else typed
+    close = difflib.get_close_matches(wanted, sorted(set(short.values())), n=3, cutoff=0.6)
+    suggestions = [n for c in close for n in sorted(names) if short[n] == c][:3]
+    hint = f"; closest: {', '.join(suggestions)}" if suggestions else ""
+    raise ParameterError(f"--param {name}={value}: the mskg graph has no resource of that name{hint}")
+
+
+def check_param_used(name: str, text: str) -> None:
+    """A parameter of a query given as text must be one of its variables (strings, IRIs and comments do not
+    count), else :class:`ParameterError`: binding a name the query never uses changes nothing, silently."""
+    masked = _STRINGS_IRIS_COMMENTS.sub(" ", text)
+    if not re.search(rf"[?$]{re.escape(name)}(?![A-Za-z0-9_\u00b7\u0300-\u036f\u203f\u2040])", masked):
+        raise ParameterError(f"--param {name}: the query has no variable ?{name}")
 
 
 # ---------------------------------------------------------------------- safety: what a query may do

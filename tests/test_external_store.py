@@ -105,6 +105,30 @@ def test_mskg_query_endpoint_from_the_command_line(loaded):
     assert forbidden.exit_code == 2 and "SERVICE (federated query) is not accepted" in forbidden.stderr
 
 
+@pytest.mark.parametrize("value", ["tennis-elbow", "id:tennis-elbow", "<https://w3id.org/mskg/id/tennis-elbow>"])
+def test_a_bare_id_gives_the_same_rows_on_an_external_store_as_in_process(loaded, value):
+    """`--param condition=tennis-elbow --endpoint URL` used to send the bare id as a plain string and return
+    0 rows (13 in-process then). Every way of naming the condition gives tennis elbow's rows, on both paths:
+    its recommended actions (relative rest, the strap, no immediate scan — the article's), the same as in-process."""
+    args = ["query", "condition_actions", "--param", f"condition={value}", "--format", "csv"]
+    remote = CliRunner().invoke(cli, args + ["--endpoint", loaded])
+    local = CliRunner().invoke(cli, args)
+    assert remote.exit_code == local.exit_code == 0, remote.output + local.output
+    rows = remote.stdout.splitlines()[1:]
+    assert rows and all(r.startswith("https://w3id.org/mskg/id/tennis-elbow,") for r in rows)
+    actions = {r.split(",")[3].rsplit("/", 1)[1] for r in rows}
+    assert {"elbow-relative-rest", "forearm-strap", "elbow-no-immediate-scan"} <= actions
+    assert sorted(rows) == sorted(local.stdout.splitlines()[1:])
+
+
+def test_a_misspelt_value_is_refused_on_an_external_store_before_anything_is_sent(loaded):
+    result = CliRunner().invoke(cli, ["query", "condition_actions", "--param", "condition=tenis-elbow",
+                                      "--endpoint", loaded])
+    assert result.exit_code == 2
+    assert result.stderr == ("mskg query: --param condition=tenis-elbow: the mskg graph has no resource of that "
+                             "name; closest: id:tennis-elbow, id:section/tennis-elbow, id:medial-elbow\n")
+
+
 def test_an_unreachable_endpoint_is_a_clear_error():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

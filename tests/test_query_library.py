@@ -105,11 +105,24 @@ def run(*args):
     return CliRunner().invoke(cli, ["query", *args])
 
 
-def test_query_list_prints_name_then_title():
+def test_query_list_prints_name_title_parameters_and_question():
     lines = run("--list").output.splitlines()
-    assert len(lines) == len(query_names())
-    assert lines[0].split()[0] == "class_counts"
-    assert any(line.startswith("statistics") and line.endswith("Statistics with their sources") for line in lines)
+    heads = [line for line in lines if not line.startswith(" ")]
+    assert [h.split()[0] for h in heads] == query_names()
+    at = lines.index("condition_actions  Actions and timeframes for a condition")
+    assert lines[at + 1:at + 3] == [
+        "    parameters: --param condition=…",
+        "    question: What does the article recommend for a condition — first-line care, later options, other "
+        "advice — and when?"]
+    at = lines.index("statistics  Statistics with their sources")
+    assert lines[at + 1] == "    parameters: none"
+
+
+def test_query_show_prints_the_text_without_running_it():
+    result = run("statistics", "--show")
+    assert result.exit_code == 0
+    assert result.output == query_text("statistics")
+    assert run("statistcs", "--show").exit_code == 2  # an unknown name: the usual error, with the closest
 
 
 @pytest.mark.parametrize("fmt", ["json", "csv", "tsv", "xml", "table"])

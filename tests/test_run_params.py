@@ -10,7 +10,7 @@ import pytest
 from rdflib import XSD, Literal, URIRef
 
 from mskg.queries.engine import QueryError
-from mskg.queries.run import ParameterError, inject_values, parse_param
+from mskg.queries.run import ParameterError, check_param_used, inject_values, parse_param, resource_param
 
 MSKG = "https://w3id.org/mskg/ontology#"
 ID = "https://w3id.org/mskg/id/"
@@ -59,3 +59,41 @@ def test_values_are_bound_at_the_start_of_the_where_group_not_in_a_string():
         "ASK { VALUES (?s) { (<urn:x>) }  ?s ?p ?o }"
     with pytest.raises(QueryError, match="cannot bind parameters: the query has no WHERE group"):
         inject_values("DESCRIBE <urn:x>", {"s": URIRef("urn:x")})
+
+
+@pytest.mark.parametrize("text, iri", [
+    ("condition=tennis-elbow", ID + "tennis-elbow"),
+    ("condition=id:tennis-elbow", ID + "tennis-elbow"),
+    ("condition=<https://w3id.org/mskg/id/tennis-elbow>", ID + "tennis-elbow"),
+    ("root=mskg:ClinicalFinding", MSKG + "ClinicalFinding"),
+    ("urgency=id:emergency", ID + "emergency"),
+])
+def test_a_library_parameter_names_a_resource_of_the_graph(graph, text, iri):
+    assert resource_param(text, graph) == (text.partition("=")[0], URIRef(iri))
+
+
+@pytest.mark.parametrize("text, message", [
+    # a typo: named, with the closest names (a string bound here used to return no rows, silently)
+    ("condition=tenis-elbow", "--param condition=tenis-elbow: the mskg graph has no resource of that name; "
+                              "closest: id:tennis-elbow, id:section/tennis-elbow, id:medial-elbow"),
+    ("condition=id:sciatia", "--param condition=id:sciatia: the mskg graph has no resource of that name; "
+                             "closest: id:sciatica, id:care-sciatica, id:section/sciatica"),
+    # a literal, or an IRI the graph does not hold, is no resource either
+    ("condition=42", "--param condition=42: the mskg graph has no resource of that name"),
+    ("condition=<https://example.org/x>", "--param condition=<https://example.org/x>: the mskg graph has no "
+                                          "resource of that name"),
+])
+def test_a_library_parameter_that_names_nothing_is_refused_with_the_closest_names(graph, text, message):
+    with pytest.raises(ParameterError) as caught:
+        resource_param(text, graph)
+    assert str(caught.value) == message
+
+
+def test_a_parameter_of_a_query_given_as_text_must_be_one_of_its_variables():
+    check_param_used("s", "SELECT ?s WHERE { ?s ?p ?o }")
+    check_param_used("s", "SELECT $s WHERE { $s ?p ?o }")
+    for text in ('SELECT ?x WHERE { ?x ?p "?s" }',        # only in a string
+                 "SELECT ?x WHERE { ?x ?p ?o } # ?s",     # only in a comment
+                 "SELECT ?sx WHERE { ?sx ?p ?o }"):       # a longer name
+        with pytest.raises(ParameterError, match=r"^--param s: the query has no variable \?s$"):
+            check_param_used("s", text)

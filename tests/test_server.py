@@ -264,3 +264,20 @@ def test_pages_are_served_with_a_self_only_content_security_policy(server):
         assert exc.code == 404
     else:
         raise AssertionError("a missing page must be a 404")
+
+
+@pytest.mark.parametrize("value", ["tennis-elbow", "id:tennis-elbow"])
+def test_a_bare_id_gives_the_same_rows_through_mskg_serve_as_in_process(server, value):
+    """`mskg query NAME --param condition=tennis-elbow --endpoint URL` used to send the bare id as a plain
+    string and return no rows; through mskg's own endpoint it gives the in-process rows."""
+    from click.testing import CliRunner
+
+    from mskg.cli.main import cli
+
+    args = ["query", "condition_actions", "--param", f"condition={value}", "--format", "csv"]
+    remote = CliRunner().invoke(cli, args + ["--endpoint", server.url])
+    local = CliRunner().invoke(cli, args)
+    assert remote.exit_code == local.exit_code == 0, remote.output + local.output
+    rows = remote.stdout.splitlines()[1:]
+    assert rows and all(r.startswith("https://w3id.org/mskg/id/tennis-elbow,") for r in rows)
+    assert sorted(rows) == sorted(local.stdout.splitlines()[1:])
