@@ -358,3 +358,32 @@ def test_killing_a_worker_stops_its_process_at_once():
     worker.kill()
     assert worker.broken and not worker.process.is_alive()
     assert worker.process.exitcode is not None and worker.process.exitcode < 0  # ended by a signal, not by itself
+
+
+def test_a_pool_replaces_a_stopped_worker_and_answers_the_next_query():
+    """A query past its time limit costs its worker (killed); the pool starts another, so the next query is
+    answered, not refused as busy (a mutation run started the pool as if closed, and nothing noticed)."""
+    from mskg.queries.endpoint.workers import WorkerPool
+
+    data = b"".join(b"<urn:s%d> <urn:p> <urn:o%d> .\n" % (i, i) for i in range(300))
+    pool = WorkerPool(data, size=1, timeout=1)
+    try:
+        runaway = pool.run("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }", None)
+        assert (runaway.status, runaway.body) == (
+            503, b"The query ran longer than this endpoint's limit of 1 s and was stopped\n")
+        answer = pool.run("ASK { <urn:s1> <urn:p> <urn:o1> }", None)
+        assert (answer.status, answer.body) == (200, b'{"head":{},"boolean":true}')
+    finally:
+        pool.close()
+
+
+def test_one_address_may_hold_half_the_endpoints_workers():
+    """README: the fair queue lets one address hold at most half the workers (at least one), so two clients
+    sending slow queries cannot starve everyone else (40 % of a trivial ASK got 503 before)."""
+    from mskg.queries.endpoint.workers import EndpointPool
+
+    pool = EndpointPool(b"", size=2)
+    try:
+        assert pool.queue.per_client == 1
+    finally:
+        pool.close()
