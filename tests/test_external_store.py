@@ -135,3 +135,65 @@ def test_an_unreachable_endpoint_is_a_clear_error():
         port = s.getsockname()[1]
     with pytest.raises(QueryError, match=f"cannot reach http://127.0.0.1:{port}/query"):
         run_remote("ASK {}", f"http://127.0.0.1:{port}/query", timeout=5)
+
+
+#: A presentation as an informatician would write it for their own store (README, "A presentation in your
+#: own store"): saddle numbness with low back pain.
+PRESENTATION = b"""@prefix mskg: <https://w3id.org/mskg/ontology#> .
+@prefix id: <https://w3id.org/mskg/id/> .
+<urn:example:presentation-1> a mskg:Presentation ;
+    mskg:hasFinding id:saddle-anaesthesia, id:low-back-pain .
+"""
+
+
+def _post(url: str, data: bytes, content_type: str) -> int:
+    request = urllib.request.Request(url, data=data, method="POST", headers={"Content-Type": content_type})
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        return answer.status
+
+
+def _fired(result) -> set[str]:
+    return {str(row[0]).rsplit("/", 1)[1] for row in result.rows if str(row[6]) == "true"}
+
+
+def _fired_in_process() -> set[str]:
+    """The same query in-process, over mskg's graph plus the same triples."""
+    from rdflib import Graph
+
+    graph = Graph()
+    for triple in load_graph():
+        graph.add(triple)
+    graph.parse(data=PRESENTATION, format="turtle")
+    return _fired(run_local(query_text("triage_rules"), graph))
+
+
+def test_a_presentation_in_the_stores_default_graph_is_triaged_there(oxigraph, loaded):
+    """The triage queries read a presentation written as triples next to the graph in an external store: saddle
+    numbness with back pain fires the saddle-anaesthesia red flag (an emergency in the article: "Call 999 / go
+    to A&E now: … numbness 'around the bottom/genitals'"), the same rules as in-process."""
+    assert _post(f"{oxigraph}/store?default", PRESENTATION, "text/turtle") in (200, 201, 204)
+    try:
+        rules = run_remote(query_text("triage_rules"), loaded)
+        assert "rf-saddle-anaesthesia" in _fired(rules)
+        assert {str(r[2]).rsplit("/", 1)[1] for r in rules.rows if str(r[0]).endswith("/rf-saddle-anaesthesia")} \
+            == {"emergency"}
+        assert _fired(rules) == _fired_in_process()
+    finally:
+        _post(f"{oxigraph}/update", b"DELETE WHERE { <urn:example:presentation-1> ?p ?o }",
+              "application/sparql-update")
+    assert run_remote(query_text("triage_rules"), loaded).rows == []  # gone: the store is as it was
+
+
+def test_a_presentation_in_a_named_graph_is_triaged_with_default_graph_uri(oxigraph):
+    """With the graph and the presentation in a named graph, the endpoint URL names it as the query's default
+    graph (`?default-graph-uri=…`, SPARQL 1.1 Protocol); without it the store's default graph is queried."""
+    graph = "urn:example:mskg-named"
+    result = CliRunner().invoke(cli, ["load", "--endpoint", f"{oxigraph}/store", "--graph", graph])
+    assert result.exit_code == 0, result.output
+    assert _post(f"{oxigraph}/store?graph={graph}", PRESENTATION, "text/turtle") in (200, 201, 204)
+    rules = run_remote(query_text("triage_rules"), f"{oxigraph}/query?default-graph-uri={graph}")
+    assert "rf-saddle-anaesthesia" in _fired(rules)
+    assert _fired(rules) == _fired_in_process()
+    cli_rows = CliRunner().invoke(cli, ["query", "triage_rules", "--endpoint",
+                                        f"{oxigraph}/query?default-graph-uri={graph}", "--format", "csv"])
+    assert cli_rows.exit_code == 0 and "/rf-saddle-anaesthesia," in cli_rows.stdout
